@@ -1,0 +1,11 @@
+// Public entry of the provider emulator: start function and types.
+export { startEmulator } from './start-emulator.js';
+export type {
+  Emulator,
+  EmulatorEvent,
+  EmulatorKind,
+  EmulatorOptions,
+  EmulatorStats,
+  FaultPlan,
+  RecordedRequest,
+} from './types.js';

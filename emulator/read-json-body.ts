@@ -1,0 +1,29 @@
+// Reads a request body and parses it as JSON without throwing.
+import type { IncomingMessage } from 'node:http';
+
+export interface JsonBody {
+  /** Parsed value; undefined for an empty body. */
+  value: unknown;
+  /** True when the body was not empty and not JSON. */
+  invalid: boolean;
+}
+
+export function readJsonBody(request: IncomingMessage): Promise<JsonBody> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const finish = (): void => {
+      if (chunks.length === 0) return resolve({ value: undefined, invalid: false });
+      const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
+      try {
+        resolve({ value: JSON.parse(text), invalid: false });
+      } catch {
+        resolve({ value: undefined, invalid: true });
+      }
+    };
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', finish);
+    // A client that leaves mid-body: settle with what arrived (the response is closed anyway).
+    request.on('close', finish);
+    request.on('error', finish);
+  });
+}

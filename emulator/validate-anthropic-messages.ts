@@ -1,0 +1,81 @@
+// Validates a Messages body like the Anthropic API: 400 invalid_request_error naming the field.
+// https://docs.anthropic.com/en/api/messages and https://docs.anthropic.com/en/api/errors
+import type { EmulatorContext } from './emulator-context.js';
+import type { Exchange } from './exchange.js';
+import type { ErrorSpec } from './render-error.js';
+
+type Json = Record<string, any>;
+
+const bad = (message: string): ErrorSpec => ({ status: 400, message });
+
+/** `forCount`: /v1/messages/count_tokens does not take max_tokens. */
+export function validateAnthropicMessages(
+  exchange: Exchange,
+  context: EmulatorContext,
+  forCount: boolean,
+): ErrorSpec | undefined {
+  const body = exchange.body as Json | undefined;
+  if (exchange.bodyError || !body || typeof body !== 'object' || Array.isArray(body)) {
+    return bad('Request body is not valid JSON.');
+  }
+  if (body.model === undefined) return bad('model: Field required');
+  if (typeof body.model !== 'string') return bad('model: Input should be a valid string');
+  if (!forCount) {
+    if (body.max_tokens === undefined) return bad('max_tokens: Field required');
+    if (!Number.isInteger(body.max_tokens)) return bad('max_tokens: Input should be a valid integer');
+    if (body.max_tokens < 1) return bad('max_tokens: Input should be greater than or equal to 1');
+  }
+  if (body.messages === undefined) return bad('messages: Field required');
+  if (!Array.isArray(body.messages)) return bad('messages: Input should be a valid list');
+  if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) {
+    return bad('system: Input should be a valid string or a list of text blocks');
+  }
+  const messagesError = validateMessages(body.messages as unknown[]);
+  if (messagesError) return messagesError;
+  if (!context.isKnownModel(body.model)) return { status: 404, message: `model: ${body.model}` };
+  return undefined;
+}
+
+function validateMessages(messages: unknown[]): ErrorSpec | undefined {
+  let previousRole: string | undefined;
+  for (let index = 0; index < messages.length; index++) {
+    const message = messages[index] as Json | null;
+    if (!message || typeof message !== 'object') return bad(`messages.${index}: Input should be a valid dictionary`);
+    const role = message.role;
+    if (role === 'system') {
+      return bad(
+        'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, ' +
+          'not "system" as an input message role.',
+      );
+    }
+    if (role !== 'user' && role !== 'assistant') {
+      return bad(`messages.${index}.role: Input should be 'user' or 'assistant'`);
+    }
+    if (index === 0 && role !== 'user') return bad('messages: first message must use the "user" role');
+    if (role === previousRole) {
+      return bad(
+        `messages: roles must alternate between "user" and "assistant", but found multiple "${role}" roles in a row`,
+      );
+    }
+    previousRole = role;
+    const content = message.content;
+    if (content === undefined) return bad(`messages.${index}.content: Field required`);
+    const isFinalAssistant = role === 'assistant' && index === messages.length - 1;
+    if ((content === '' || (Array.isArray(content) && content.length === 0)) && !isFinalAssistant) {
+      return bad(
+        `messages.${index}: all messages must have non-empty content except for the optional final assistant message`,
+      );
+    }
+    if (Array.isArray(content)) {
+      for (const block of content as Json[]) {
+        if (block?.type === 'text' && (typeof block.text !== 'string' || block.text === '')) {
+          return bad('messages: text content blocks must be non-empty');
+        }
+      }
+    } else if (typeof content !== 'string') {
+      return bad(`messages.${index}.content: Input should be a valid string or a list of content blocks`);
+    }
+  }
+  if (messages.length === 0) return bad('messages: at least one message is required');
+  return undefined;
+}

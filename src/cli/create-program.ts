@@ -1,0 +1,16 @@
+// The `switchyard` command line: one file per command, registered here.
+
+import { Command } from 'commander';
+import { registerCheckConfigCommand } from './check-config-command.js';
+import { registerEmulateCommand } from './emulate-command.js';
+import { registerServeCommand, type CliEnvironment } from './serve-command.js';
+
+export function createProgram(environment: CliEnvironment): Command {
+  const program = new Command('switchyard')
+    .description('Switchyard: a self-hosted LLM gateway')
+    .version('0.1.0');
+  registerServeCommand(program, environment);
+  registerCheckConfigCommand(program, environment);
+  registerEmulateCommand(program, environment);
+  return program;
+}

@@ -1,0 +1,86 @@
+// `switchyard serve`: start the gateway; drain on SIGTERM/SIGINT, then exit 0.
+
+import type { Command } from 'commander';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { ConfigError } from '../config/load-config.js';
+import { createGateway } from '../server/create-gateway.js';
+import { createLogger } from '../telemetry/create-logger.js';
+import { resolveConfig } from './resolve-config.js';
+
+export interface CliEnvironment {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  onSignal: (signal: 'SIGTERM' | 'SIGINT', handler: () => void) => void;
+  exit: (code: number) => void;
+}
+
+export function registerServeCommand(program: Command, environment: CliEnvironment): void {
+  program
+    .command('serve', { isDefault: true })
+    .description('start the gateway (demo mode when no config and no OPENAI_API_KEY)')
+    .option('-c, --config <path>', 'YAML config file (default: ./switchyard.yaml if present)')
+    .option('-p, --port <port>', 'port to listen on (overrides server.port)', (value) =>
+      Number(value),
+    )
+    .option('--host <host>', 'address to bind (overrides server.host)')
+    .action(async (options: { config?: string; port?: number; host?: string }) => {
+      let emulator: Emulator | undefined;
+      let resolved;
+      try {
+        resolved = await resolveConfig({
+          configPath: options.config,
+          env: environment.env,
+          cwd: environment.cwd,
+          startDemoUpstream: async () => {
+            emulator = await startEmulator({ kind: 'openai', name: 'demo' });
+            return `${emulator.url}/v1`;
+          },
+        });
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          environment.stderr.write(`${error.message}\n`);
+          environment.exit(1);
+          return;
+        }
+        throw error;
+      }
+      const { config, source } = resolved;
+      if (options.port !== undefined) config.server.port = options.port;
+      if (options.host !== undefined) config.server.host = options.host;
+      const logger = createLogger({ level: environment.env.LOG_LEVEL ?? config.logging.level });
+      const gateway = createGateway(config, logger);
+      const url = await gateway.start();
+      const models = Object.keys(config.models);
+      if (source.type === 'demo') {
+        logger.warn(
+          { url, models, upstream: emulator?.url },
+          'DEMO MODE: no config file and no OPENAI_API_KEY, so requests are answered by the built-in ' +
+            'provider emulator (deterministic echo replies, no real model). Set OPENAI_API_KEY to use ' +
+            'OpenAI, or write switchyard.yaml (see docs/config.md) and restart. No gateway key is required.',
+        );
+      } else {
+        logger.info(
+          { url, models, config: source.type === 'file' ? source.path : 'OPENAI_API_KEY' },
+          'switchyard listening',
+        );
+      }
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ inFlight: gateway.http.inFlight }, 'draining');
+        void gateway
+          .close()
+          .then(() => emulator?.close())
+          .then(() => {
+            logger.info('stopped');
+            logger.flush();
+            environment.exit(0);
+          });
+      };
+      environment.onSignal('SIGTERM', stop);
+      environment.onSignal('SIGINT', stop);
+    });
+}

@@ -1,0 +1,58 @@
+// The contract every provider implements; the pipeline calls it once per attempt.
+
+import type { ChatRequest, EmbeddingsRequest } from './chat-request.js';
+import type { ChatResponse, EmbeddingsResponse } from './chat-response.js';
+import type { StreamPart, WireFormat } from './stream-part.js';
+
+export interface Timeouts {
+  connectMs: number;
+  /** Stream: time to the first byte and the first event; non-stream answers use totalMs. */
+  firstByteMs: number;
+  /** Longest silence between two body chunks. */
+  idleMs: number;
+  /** The whole attempt. */
+  totalMs: number;
+}
+
+export interface Deployment {
+  /** Unique id, `<alias>[<index>]` or the configured name; used by breakers, metrics, traces. */
+  id: string;
+  provider: string;
+  /** The model name sent upstream (or a vLLM LoRA adapter name). */
+  model: string;
+  region?: string;
+  timeouts: Timeouts;
+}
+
+export interface ProviderCall<TRequest> {
+  request: TRequest;
+  deployment: Deployment;
+  /**
+   * The client's original body when the surface speaks this provider's wire format: the provider
+   * patches what it must (model, stream usage) and forwards the rest verbatim.
+   */
+  passthroughBody?: Record<string, unknown>;
+  signal: AbortSignal;
+  /** Per-attempt timeouts (usually the deployment's). */
+  timeouts: Timeouts;
+}
+
+export interface ChatResult {
+  response: ChatResponse;
+  /** The upstream body, when it is already in the caller's wire format (fast path). */
+  raw?: Record<string, unknown>;
+}
+
+export interface Provider {
+  readonly name: string;
+  readonly type: string;
+  readonly wireFormat: WireFormat;
+  chat(call: ProviderCall<ChatRequest>): Promise<ChatResult>;
+  /**
+   * Resolves once the upstream accepted the stream (2xx headers); rejects with UpstreamError
+   * before that. Failures after that arrive as an `error` part.
+   */
+  chatStream(call: ProviderCall<ChatRequest>): Promise<AsyncIterable<StreamPart>>;
+  embeddings?(call: ProviderCall<EmbeddingsRequest>): Promise<EmbeddingsResponse>;
+  close(): Promise<void>;
+}

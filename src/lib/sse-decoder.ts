@@ -1,0 +1,116 @@
+// Incremental Server-Sent Events decoder (WHATWG HTML §9.2): safe across any chunk boundary.
+
+export interface SseEvent {
+  /** The `event:` field, or undefined when absent (OpenAI Chat Completions sends none). */
+  event: string | undefined;
+  data: string;
+  id: string | undefined;
+}
+
+/**
+ * Feed bytes as they arrive; get back the events that became complete. Handles `\n`, `\r\n` and `\r`
+ * line ends (including a `\r\n` split across chunks), multi-line `data:`, comments, and UTF-8
+ * characters split across chunks.
+ */
+export class SseDecoder {
+  private readonly textDecoder = new TextDecoder('utf-8');
+  private buffer = '';
+  private pendingCarriageReturn = false;
+  private eventName: string | undefined;
+  private dataLines: string[] = [];
+  private lastId: string | undefined;
+
+  push(chunk: Uint8Array | string): SseEvent[] {
+    const text =
+      typeof chunk === 'string' ? chunk : this.textDecoder.decode(chunk, { stream: true });
+    return this.consume(text);
+  }
+
+  /** Call at end of input: returns a final event only if it was terminated by a blank line. */
+  end(): SseEvent[] {
+    const rest = this.textDecoder.decode();
+    const events = rest ? this.consume(rest) : [];
+    // Per the spec an unterminated event at EOF is discarded; a partial line is dropped too.
+    this.buffer = '';
+    this.dataLines = [];
+    this.eventName = undefined;
+    return events;
+  }
+
+  /** Whether bytes of an incomplete event are buffered (useful to detect truncation). */
+  get hasPartialEvent(): boolean {
+    return this.buffer.length > 0 || this.dataLines.length > 0 || this.eventName !== undefined;
+  }
+
+  private consume(text: string): SseEvent[] {
+    const events: SseEvent[] = [];
+    let input = text;
+    if (this.pendingCarriageReturn) {
+      this.pendingCarriageReturn = false;
+      if (input.startsWith('\n')) input = input.slice(1);
+    }
+    let data = this.buffer + input;
+    this.buffer = '';
+    let start = 0;
+    for (;;) {
+      const lineEnd = findLineEnd(data, start);
+      if (lineEnd === -1) break;
+      const line = data.slice(start, lineEnd);
+      const terminator = data.charCodeAt(lineEnd);
+      start = lineEnd + 1;
+      if (terminator === 13 /* \r */) {
+        if (start < data.length) {
+          if (data.charCodeAt(start) === 10) start += 1;
+        } else {
+          this.pendingCarriageReturn = true;
+        }
+      }
+      const event = this.processLine(line);
+      if (event) events.push(event);
+    }
+    data = data.slice(start);
+    this.buffer = data;
+    return events;
+  }
+
+  private processLine(line: string): SseEvent | undefined {
+    if (line === '') {
+      if (this.dataLines.length === 0 && this.eventName === undefined) return undefined;
+      const event: SseEvent = {
+        event: this.eventName,
+        data: this.dataLines.join('\n'),
+        id: this.lastId,
+      };
+      this.dataLines = [];
+      this.eventName = undefined;
+      return event;
+    }
+    if (line.charCodeAt(0) === 58 /* : */) return undefined;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    switch (field) {
+      case 'data':
+        this.dataLines.push(value);
+        break;
+      case 'event':
+        this.eventName = value;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.lastId = value;
+        break;
+      default:
+        break;
+    }
+    return undefined;
+  }
+}
+
+function findLineEnd(text: string, from: number): number {
+  for (let index = from; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === 10 || code === 13) return index;
+  }
+  return -1;
+}

@@ -1,0 +1,79 @@
+// The per-request context the stages share; each field says which stage adds it.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import type {
+  ChatRequest,
+  Deployment,
+  EmbeddingsRequest,
+  FinishReason,
+  GatewayError,
+  Surface,
+  Usage,
+} from '../core/index.js';
+
+/** Where the response goes; implemented by the HTTP server. */
+export interface ResponseSink {
+  /** Whether the status line and headers were sent (after that, no fallback and no JSON error). */
+  readonly headersSent: boolean;
+  /** Whether the client went away. */
+  readonly closed: boolean;
+  setHeader(name: string, value: string): void;
+  sendJson(status: number, body: unknown, headers?: Record<string, string>): void;
+  startStream(): void;
+  /** Writes one piece of SSE text as its own write (no coalescing). */
+  write(text: string): void;
+  end(): void;
+}
+
+export interface RequestMetadata {
+  user?: string;
+  session?: string;
+  feature?: string;
+  region?: string;
+  cache?: 'no-store' | 'force';
+}
+
+export interface AttemptRecord {
+  deployment: string;
+  provider: string;
+  startedAt: number;
+  durationMs: number;
+  outcome: 'success' | 'error';
+  errorKind?: string;
+  status?: number;
+  message?: string;
+}
+
+export interface RequestContext {
+  readonly requestId: string;
+  readonly surface: Surface;
+  readonly operation: 'chat' | 'embeddings';
+  /** Wall-clock start (ms since epoch) and monotonic start (performance.now()). */
+  readonly startedAt: number;
+  readonly startTime: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Record<string, unknown>;
+  /** Aborted when the client disconnects; reaches every upstream call. */
+  readonly signal: AbortSignal;
+  readonly sink: ResponseSink;
+  /** extractMetadata */
+  metadata: RequestMetadata;
+  /** decodeRequest */
+  chatRequest?: ChatRequest;
+  embeddingsRequest?: EmbeddingsRequest;
+  /** resolveRoute */
+  route?: { alias: string; deployments: Deployment[]; reason: string };
+  /** invokeUpstream */
+  attempts: AttemptRecord[];
+  served?: Deployment;
+  usage?: Usage;
+  finishReason?: FinishReason;
+  streamed: boolean;
+  /** ms from start to the first byte written to the client. */
+  ttftMs?: number;
+  /** ms spent waiting on upstreams (for the gateway-overhead figure). */
+  upstreamMs: number;
+  /** Set by the server when the response is over. */
+  status?: number;
+  error?: GatewayError;
+}

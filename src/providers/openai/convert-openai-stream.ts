@@ -1,0 +1,140 @@
+// OpenAI chat.completion.chunk SSE events → internal stream parts, with a "no finish reason" check.
+// Chunk format: https://platform.openai.com/docs/api-reference/chat-streaming/streaming
+
+import { UpstreamError, type FinishReason, type StreamPart, type Usage } from '../../core/index.js';
+import type { SseEvent } from '../../lib/sse-decoder.js';
+import type { OpenAIChatChunk, OpenAIUsage } from './openai-api.js';
+import { convertOpenAIUsage } from './convert-openai-usage.js';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+import { createOpenAIStreamError } from './openai-error.js';
+
+export interface OpenAIStreamConverterOptions {
+  provider: string;
+  deployment: string;
+  /** Also emit each chunk as a `raw` part, for a surface that speaks OpenAI chat (fast path). */
+  passthrough: boolean;
+}
+
+/**
+ * Feed SSE events with `push`; call `end` when the body ended. Usage and finish reason are read as
+ * the chunks pass; the `finish` part is emitted only at the end, once the stream proved complete.
+ */
+export class OpenAIStreamConverter {
+  private readonly options: OpenAIStreamConverterOptions;
+  private started = false;
+  private finishReason: FinishReason | undefined;
+  private usage: OpenAIUsage | undefined;
+  private failed = false;
+
+  constructor(options: OpenAIStreamConverterOptions) {
+    this.options = options;
+  }
+
+  /** The usage seen so far (partial streams keep what they had, for the trace). */
+  get usageSoFar(): Usage | undefined {
+    return this.usage ? convertOpenAIUsage(this.usage) : undefined;
+  }
+
+  /** Returns the parts for one event; after an `error` part the stream is over. */
+  push(event: SseEvent, parts: StreamPart[]): void {
+    if (this.failed) return;
+    const data = event.data;
+    if (data === '[DONE]') return;
+    let chunk: OpenAIChatChunk;
+    try {
+      chunk = JSON.parse(data) as OpenAIChatChunk;
+    } catch {
+      this.fail(
+        parts,
+        'malformed',
+        `upstream sent a stream event that is not JSON: ${data.slice(0, 120)}`,
+      );
+      return;
+    }
+    if (
+      event.event === 'error' ||
+      (chunk !== null && typeof chunk === 'object' && 'error' in chunk && chunk.error)
+    ) {
+      this.failed = true;
+      parts.push({
+        type: 'error',
+        error: createOpenAIStreamError(chunk.error ?? chunk, this.options),
+      });
+      return;
+    }
+    if (chunk === null || typeof chunk !== 'object' || !Array.isArray(chunk.choices)) {
+      this.fail(parts, 'malformed', 'upstream sent a stream chunk without choices');
+      return;
+    }
+    const usageOnly = chunk.choices.length === 0;
+    if (chunk.usage) this.usage = chunk.usage;
+    if (this.options.passthrough) {
+      parts.push(
+        usageOnly
+          ? { type: 'raw', format: 'openai-chat', data, usageOnly }
+          : { type: 'raw', format: 'openai-chat', data },
+      );
+    }
+    if (!this.started) {
+      this.started = true;
+      parts.push({
+        type: 'stream-start',
+        id: chunk.id,
+        model: chunk.model,
+        created: chunk.created,
+      });
+    }
+    const choice = chunk.choices[0];
+    if (!choice) return;
+    const delta = choice.delta ?? {};
+    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    if (reasoning) parts.push({ type: 'reasoning-delta', delta: reasoning });
+    if (delta.content) parts.push({ type: 'text-delta', delta: delta.content });
+    if (delta.tool_calls) {
+      for (const call of delta.tool_calls) {
+        if (call.id !== undefined || call.function?.name !== undefined) {
+          parts.push({
+            type: 'tool-call-start',
+            index: call.index,
+            id: call.id ?? '',
+            name: call.function?.name ?? '',
+          });
+        }
+        if (call.function?.arguments) {
+          parts.push({
+            type: 'tool-call-delta',
+            index: call.index,
+            argumentsDelta: call.function.arguments,
+          });
+        }
+      }
+    }
+    if (choice.finish_reason) this.finishReason = mapOpenAIFinishReason(choice.finish_reason);
+  }
+
+  /** The body ended: a `finish` part, or a `truncated_stream` error when no finish reason came. */
+  end(parts: StreamPart[]): void {
+    if (this.failed) return;
+    if (!this.finishReason) {
+      this.fail(parts, 'truncated_stream', 'upstream stream ended without a finish reason');
+      return;
+    }
+    parts.push({
+      type: 'finish',
+      finishReason: this.finishReason,
+      usage: convertOpenAIUsage(this.usage),
+    });
+  }
+
+  private fail(parts: StreamPart[], kind: 'malformed' | 'truncated_stream', message: string): void {
+    this.failed = true;
+    parts.push({
+      type: 'error',
+      error: new UpstreamError(message, {
+        provider: this.options.provider,
+        deployment: this.options.deployment,
+        kind,
+      }),
+    });
+  }
+}

@@ -1,0 +1,243 @@
+// Provider for OpenAI and every OpenAI-style server (vLLM, Ollama, …): Chat Completions and
+// Embeddings over an undici pool. Reference: https://platform.openai.com/docs/api-reference
+
+import type { Dispatcher } from 'undici';
+import {
+  UpstreamError,
+  type ChatRequest,
+  type ChatResult,
+  type EmbeddingsResponse,
+  type Provider,
+  type ProviderCall,
+  type StreamPart,
+} from '../../core/index.js';
+import { createAbortScope, type AbortScope } from '../../lib/abort-scope.js';
+import { readCappedText } from '../../lib/read-capped-text.js';
+import { SseDecoder } from '../../lib/sse-decoder.js';
+import type { OpenAIChatCompletion, OpenAIUsage } from './openai-api.js';
+import { convertOpenAIResponse } from './convert-openai-response.js';
+import { OpenAIStreamConverter } from './convert-openai-stream.js';
+import { convertOpenAIUsage } from './convert-openai-usage.js';
+import { convertToOpenAIRequest } from './convert-to-openai-request.js';
+import {
+  createOpenAIHttpError,
+  createOpenAITransportError,
+  redactExcerpt,
+} from './openai-error.js';
+
+export interface OpenAIProviderOptions {
+  name: string;
+  type: 'openai' | 'openai-compatible';
+  baseUrl: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  dispatcher: Dispatcher;
+}
+
+type ResponseData = Dispatcher.ResponseData;
+
+export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
+  const basePath = new URL(options.baseUrl).pathname.replace(/\/$/, '');
+  const baseHeaders: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...options.headers,
+  };
+  if (options.apiKey) baseHeaders.authorization = `Bearer ${options.apiKey}`;
+  const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
+
+  async function send(
+    path: string,
+    body: unknown,
+    call: ProviderCall<unknown>,
+    scope: AbortScope,
+    stream: boolean,
+  ): Promise<ResponseData> {
+    const origin = { provider: options.name, deployment: call.deployment.id };
+    let response: ResponseData;
+    try {
+      response = await options.dispatcher.request({
+        path: basePath + path,
+        method: 'POST',
+        headers: stream ? streamHeaders : baseHeaders,
+        body: JSON.stringify(body),
+        signal: scope.signal,
+        // Streams send headers at once, so the header wait is the time to first byte; a
+        // non-streaming answer sends headers only when it is complete.
+        headersTimeout: stream ? call.timeouts.firstByteMs : call.timeouts.totalMs,
+        bodyTimeout: call.timeouts.idleMs,
+      });
+    } catch (error) {
+      throw createOpenAITransportError(error, origin, scope.signal);
+    }
+    if (response.statusCode >= 400) {
+      const text = await readCappedText(response.body).catch(() => '');
+      throw createOpenAIHttpError(response.statusCode, response.headers, text, origin);
+    }
+    return response;
+  }
+
+  function openScope(call: ProviderCall<unknown>): AbortScope {
+    const scope = createAbortScope(call.signal);
+    scope.setTimer(
+      call.timeouts.totalMs,
+      () =>
+        new UpstreamError(`${options.name} did not finish within ${call.timeouts.totalMs} ms`, {
+          provider: options.name,
+          deployment: call.deployment.id,
+          kind: 'timeout',
+        }),
+    );
+    return scope;
+  }
+
+  async function readJson<T>(
+    response: ResponseData,
+    call: ProviderCall<unknown>,
+    scope: AbortScope,
+  ): Promise<T> {
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw createOpenAITransportError(
+        error,
+        { provider: options.name, deployment: call.deployment.id },
+        scope.signal,
+      );
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new UpstreamError(`${options.name} sent a body that is not JSON`, {
+        provider: options.name,
+        deployment: call.deployment.id,
+        kind: 'malformed',
+        bodyExcerpt: redactExcerpt(text),
+      });
+    }
+  }
+
+  async function* readStream(
+    response: ResponseData,
+    call: ProviderCall<ChatRequest>,
+    scope: AbortScope,
+  ): AsyncGenerator<StreamPart> {
+    const origin = { provider: options.name, deployment: call.deployment.id };
+    const decoder = new SseDecoder();
+    const converter = new OpenAIStreamConverter({
+      ...origin,
+      passthrough: call.passthroughBody !== undefined,
+    });
+    const parts: StreamPart[] = [];
+    let cancelFirstEvent: (() => void) | undefined = scope.setTimer(
+      call.timeouts.firstByteMs,
+      () =>
+        new UpstreamError(
+          `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
+          {
+            ...origin,
+            kind: 'ttft_timeout',
+          },
+        ),
+    );
+    let completed = false;
+    try {
+      try {
+        for await (const chunk of response.body) {
+          for (const event of decoder.push(chunk as Buffer)) {
+            if (cancelFirstEvent) {
+              cancelFirstEvent();
+              cancelFirstEvent = undefined;
+            }
+            converter.push(event, parts);
+          }
+          if (parts.length > 0) {
+            for (const part of parts) {
+              yield part;
+              if (part.type === 'error') return;
+            }
+            parts.length = 0;
+          }
+        }
+      } catch (error) {
+        yield { type: 'error', error: createOpenAITransportError(error, origin, scope.signal) };
+        return;
+      }
+      for (const event of decoder.end()) converter.push(event, parts);
+      converter.end(parts);
+      for (const part of parts) yield part;
+      completed = true;
+    } finally {
+      scope.dispose();
+      // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
+      if (!completed && !response.body.destroyed) response.body.destroy();
+    }
+  }
+
+  return {
+    name: options.name,
+    type: options.type,
+    wireFormat: 'openai-chat',
+
+    async chat(call): Promise<ChatResult> {
+      const scope = openScope(call);
+      try {
+        const body = convertToOpenAIRequest(call.request, call.deployment, call.passthroughBody);
+        const response = await send('/chat/completions', body, call, scope, false);
+        const raw = await readJson<OpenAIChatCompletion>(response, call, scope);
+        if (!raw || typeof raw !== 'object' || !Array.isArray(raw.choices)) {
+          throw new UpstreamError(`${options.name} sent a response without choices`, {
+            provider: options.name,
+            deployment: call.deployment.id,
+            kind: 'malformed',
+          });
+        }
+        const result: ChatResult = { response: convertOpenAIResponse(raw) };
+        if (call.passthroughBody) result.raw = raw as unknown as Record<string, unknown>;
+        return result;
+      } finally {
+        scope.dispose();
+      }
+    },
+
+    async chatStream(call) {
+      const scope = openScope(call);
+      try {
+        const body = convertToOpenAIRequest(call.request, call.deployment, call.passthroughBody);
+        const response = await send('/chat/completions', body, call, scope, true);
+        return readStream(response, call, scope);
+      } catch (error) {
+        scope.dispose();
+        throw error;
+      }
+    },
+
+    async embeddings(call): Promise<EmbeddingsResponse> {
+      const scope = openScope(call);
+      try {
+        const body = {
+          ...(call.passthroughBody ?? { ...call.request.extra, input: call.request.input }),
+          model: call.deployment.model,
+        };
+        const response = await send('/embeddings', body, call, scope, false);
+        const raw = await readJson<Record<string, unknown>>(response, call, scope);
+        const usage = raw.usage as OpenAIUsage | undefined;
+        return {
+          model: typeof raw.model === 'string' ? raw.model : call.deployment.model,
+          body: raw,
+          usage: convertOpenAIUsage({
+            prompt_tokens: usage?.prompt_tokens ?? 0,
+            completion_tokens: 0,
+          }),
+        };
+      } finally {
+        scope.dispose();
+      }
+    },
+
+    async close() {
+      await options.dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,252 @@
+// The HTTP app: routes, body limits, the pipeline per API request, errors at the edge, drain.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { GatewayError, isGatewayError, type Surface } from '../core/index.js';
+import type { RequestContext } from '../pipeline/request-context.js';
+import type { ModelCatalog } from '../routing/model-catalog.js';
+import { openAISurface } from '../surfaces/openai/index.js';
+import { publishRequestFinished } from '../telemetry/events.js';
+import { createResponseSink } from './create-response-sink.js';
+import { readJsonBody } from './read-json-body.js';
+
+export interface GatewayServerOptions {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  drainTimeoutMs: number;
+  catalog: ModelCatalog;
+  runPipeline: (context: RequestContext) => Promise<void>;
+  logger: Logger;
+}
+
+export interface GatewayServer {
+  readonly server: Server;
+  /** Resolves with the bound address (port 0 picks a free one). */
+  listen(): Promise<AddressInfo>;
+  readonly url: string;
+  readonly inFlight: number;
+  readonly draining: boolean;
+  /**
+   * Graceful shutdown: stop accepting, report not-ready, let in-flight requests and streams
+   * finish up to the drain timeout, then close what is left.
+   */
+  close(): Promise<void>;
+}
+
+type ApiRoute = { surface: Surface; operation: 'chat' | 'embeddings' };
+
+const apiRoutes = new Map<string, ApiRoute>([
+  ['/v1/chat/completions', { surface: openAISurface, operation: 'chat' }],
+  ['/v1/embeddings', { surface: openAISurface, operation: 'embeddings' }],
+]);
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
+  let inFlight = 0;
+  let draining = false;
+  let boundUrl = '';
+  let drained: (() => void) | undefined;
+  const { logger } = options;
+
+  function finishOne() {
+    inFlight -= 1;
+    if (draining && inFlight === 0) drained?.();
+  }
+
+  function renderError(
+    surface: Surface,
+    response: ServerResponse,
+    error: GatewayError,
+    headers: Record<string, string>,
+  ) {
+    sendJson(response, error.status, surface.renderError(error), { ...headers, ...error.headers });
+  }
+
+  async function handleApi(request: IncomingMessage, response: ServerResponse, route: ApiRoute) {
+    const requestId = randomUUID();
+    const startTime = performance.now();
+    const controller = new AbortController();
+    const sink = createResponseSink(response);
+    sink.setHeader('x-switchyard-request-id', requestId);
+    let context: RequestContext | undefined;
+    response.once('close', () => {
+      if (!response.writableFinished) controller.abort(new Error('client disconnected'));
+      finishOne();
+      if (context) {
+        publishRequestFinished({
+          context,
+          durationMs: performance.now() - startTime,
+          status: context.status ?? sink.status,
+          aborted: !response.writableFinished,
+        });
+      }
+    });
+    inFlight += 1;
+    try {
+      if (draining) {
+        throw new GatewayError(
+          'service_draining',
+          'The gateway is shutting down; retry on another replica.',
+        );
+      }
+      const body = await readJsonBody(request, options.bodyLimitBytes);
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+      }
+      context = {
+        requestId,
+        surface: route.surface,
+        operation: route.operation,
+        startedAt: Date.now(),
+        startTime,
+        headers: request.headers,
+        body: body as Record<string, unknown>,
+        signal: controller.signal,
+        sink,
+        metadata: {},
+        attempts: [],
+        streamed: false,
+        upstreamMs: 0,
+      };
+      await options.runPipeline(context);
+    } catch (thrown) {
+      const error = isGatewayError(thrown)
+        ? thrown
+        : new GatewayError('internal_error', `Internal error (request id ${requestId}).`, {
+            cause: thrown,
+          });
+      if (!isGatewayError(thrown))
+        logger.error({ err: thrown, requestId }, 'unhandled pipeline error');
+      if (context) {
+        context.error = error;
+        context.status = error.status;
+      }
+      if (response.destroyed || response.writableEnded) return;
+      if (!sink.headersSent) {
+        const headers: Record<string, string> = { 'x-switchyard-request-id': requestId };
+        if (error.code === 'body_too_large') {
+          // The client may still be sending; do not keep reading a body we refused.
+          headers.connection = 'close';
+          response.once('finish', () => request.destroy());
+        }
+        renderError(route.surface, response, error, headers);
+      } else {
+        // Headers are out (a stream started): end with the surface's in-band error.
+        const encoder = route.surface.createStreamEncoder({
+          request: context?.chatRequest ?? ({ model: '', includeUsage: false } as never),
+          requestId,
+          passthrough: false,
+        });
+        response.write(encoder.encodeError(error));
+        response.end();
+      }
+    }
+  }
+
+  function handle(request: IncomingMessage, response: ServerResponse) {
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const route = apiRoutes.get(path);
+    if (route) {
+      if (request.method !== 'POST') {
+        renderError(
+          route.surface,
+          response,
+          new GatewayError('method_not_allowed', `Use POST for ${path}.`),
+          { allow: 'POST' },
+        );
+        return;
+      }
+      void handleApi(request, response, route);
+      return;
+    }
+    if (request.method === 'GET' && path === '/v1/models') {
+      sendJson(response, 200, {
+        object: 'list',
+        data: options.catalog.aliases().map((alias) => ({
+          id: alias,
+          object: 'model',
+          created: 0,
+          owned_by: 'switchyard',
+        })),
+      });
+      return;
+    }
+    if (request.method === 'GET' && path === '/healthz') {
+      sendJson(response, 200, { status: 'ok' });
+      return;
+    }
+    if (request.method === 'GET' && path === '/readyz') {
+      if (draining) sendJson(response, 503, { status: 'draining' });
+      else sendJson(response, 200, { status: 'ready' });
+      return;
+    }
+    renderError(
+      openAISurface,
+      response,
+      new GatewayError('route_not_found', `Unknown endpoint ${request.method ?? ''} ${path}.`),
+      {},
+    );
+  }
+
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handle);
+
+  return {
+    server,
+    get url() {
+      return boundUrl;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    get draining() {
+      return draining;
+    },
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          boundUrl = `http://${host}:${address.port}`;
+          resolve(address);
+        });
+      });
+    },
+    async close() {
+      if (draining) return;
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            drained = resolve;
+          }),
+          new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs).unref()),
+        ]);
+      }
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// Re-exports the OpenAI surface.
+export { openAISurface } from './openai-surface.js';
