@@ -1,0 +1,103 @@
+// One SQL interface over PostgreSQL (pg Pool) and embedded PGlite, so both run the same SQL.
+
+import { mkdir } from 'node:fs/promises';
+
+export interface QueryResult<Row> {
+  rows: Row[];
+}
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  /** Parameterised query ($1, $2, …). */
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
+  /** Runs a script of several statements (no parameters). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… — when absent, an embedded PGlite database in `pgliteDir`. */
+  url?: string;
+  /** Directory of the embedded database; 'memory://' keeps it in memory (tests). */
+  pgliteDir: string;
+  /** Bound on every statement, so a stuck database never hangs a caller. */
+  statementTimeoutMs?: number;
+  /** pg Pool size. */
+  maxConnections?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: 5_000,
+      statement_timeout: options.statementTimeoutMs ?? 30_000,
+      query_timeout: (options.statementTimeoutMs ?? 30_000) + 1_000,
+    });
+    // An idle client that loses its connection must not crash the process.
+    pool.on('error', () => undefined);
+    return {
+      kind: 'postgres',
+      async query<Row>(sql: string, params: unknown[] = []) {
+        const result = await pool.query(sql, params);
+        return { rows: result.rows as Row[] };
+      },
+      async exec(sql) {
+        await pool.query(sql);
+      },
+      async close() {
+        await pool.end();
+      },
+    };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  if (!options.pgliteDir.startsWith('memory://')) await mkdir(options.pgliteDir, { recursive: true });
+  const lite = new PGlite(options.pgliteDir);
+  await lite.waitReady;
+  return {
+    kind: 'pglite',
+    async query<Row>(sql: string, params: unknown[] = []) {
+      const result = await lite.query<Row>(sql, params);
+      return { rows: result.rows };
+    },
+    async exec(sql) {
+      await lite.exec(sql);
+    },
+    async close() {
+      await lite.close();
+    },
+  };
+}
+
+export interface Migration {
+  /** Sortable, unique: e.g. '001-llm-traces'. Each owner keeps its own prefix range. */
+  id: string;
+  sql: string;
+}
+
+/**
+ * Applies the migrations not applied yet, in id order, each in a transaction. On PostgreSQL an
+ * advisory lock makes concurrent replicas starting at once apply each migration exactly once.
+ */
+export async function runMigrations(database: Database, migrations: readonly Migration[]): Promise<string[]> {
+  const lockKey = 7_412_001;
+  if (database.kind === 'postgres') await database.query('SELECT pg_advisory_lock($1)', [lockKey]);
+  try {
+    await database.exec(
+      'CREATE TABLE IF NOT EXISTS switchyard_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const { rows } = await database.query<{ id: string }>('SELECT id FROM switchyard_migrations');
+    const applied = new Set(rows.map((row) => row.id));
+    const done: string[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.id.localeCompare(b.id))) {
+      if (applied.has(migration.id)) continue;
+      await database.exec(`BEGIN;\n${migration.sql}\n;INSERT INTO switchyard_migrations (id) VALUES ('${migration.id.replace(/'/g, "''")}');\nCOMMIT;`);
+      done.push(migration.id);
+    }
+    return done;
+  } finally {
+    if (database.kind === 'postgres') await database.query('SELECT pg_advisory_unlock($1)', [lockKey]);
+  }
+}
