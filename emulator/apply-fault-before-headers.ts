@@ -24,7 +24,8 @@ export async function applyFaultBeforeHeaders(
   if (fault.status !== undefined && fault.status >= 300) {
     const spec: ErrorSpec = { status: fault.status };
     if (fault.errorType !== undefined) spec.type = fault.errorType;
-    const headers = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : undefined;
+    const headers =
+      fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : undefined;
     sendJson(exchange, fault.status, renderErrorBody(spec), headers);
     return true;
   }

@@ -39,7 +39,10 @@ export function buildAnthropicMessage(parts: AnthropicMessageParts): string {
   });
 }
 
-export function buildAnthropicStream(parts: AnthropicMessageParts, errorType: string | undefined): SseStream {
+export function buildAnthropicStream(
+  parts: AnthropicMessageParts,
+  errorType: string | undefined,
+): SseStream {
   const { reply } = parts;
   const event = (type: string, data: object, content = false): SseEvent => ({
     text: `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`,
@@ -60,11 +63,19 @@ export function buildAnthropicStream(parts: AnthropicMessageParts, errorType: st
     }),
   ];
   if (reply.type === 'text') {
-    events.push(event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
+    events.push(
+      event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    );
     // The real API writes `{"type": "ping"}` with a space.
     events.push({ text: 'event: ping\ndata: {"type": "ping"}\n\n', content: false });
     for (const piece of reply.pieces) {
-      events.push(event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }, true));
+      events.push(
+        event(
+          'content_block_delta',
+          { index: 0, delta: { type: 'text_delta', text: piece } },
+          true,
+        ),
+      );
     }
   } else {
     events.push(
@@ -77,7 +88,11 @@ export function buildAnthropicStream(parts: AnthropicMessageParts, errorType: st
     const fragments = reply.fragments[0] === '' ? reply.fragments : ['', ...reply.fragments];
     for (const fragment of fragments) {
       events.push(
-        event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: fragment } }, true),
+        event(
+          'content_block_delta',
+          { index: 0, delta: { type: 'input_json_delta', partial_json: fragment } },
+          true,
+        ),
       );
     }
   }
@@ -96,15 +111,21 @@ export function buildAnthropicStream(parts: AnthropicMessageParts, errorType: st
   return {
     events,
     tailStart,
-    malformedEvent: 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":\n\n',
-    errorEvents: [`event: error\ndata: ${JSON.stringify({ type: 'error', error: anthropicError(spec) })}\n\n`],
+    malformedEvent:
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":\n\n',
+    errorEvents: [
+      `event: error\ndata: ${JSON.stringify({ type: 'error', error: anthropicError(spec) })}\n\n`,
+    ],
   };
 }
 
 function fullUsage(usage: AnthropicUsage, outputTokens: number): object {
   return {
     ...usage,
-    cache_creation: { ephemeral_5m_input_tokens: usage.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 },
+    cache_creation: {
+      ephemeral_5m_input_tokens: usage.cache_creation_input_tokens,
+      ephemeral_1h_input_tokens: 0,
+    },
     output_tokens: outputTokens,
     service_tier: 'standard',
   };

@@ -32,7 +32,13 @@ export function buildChatCompletion(parts: OpenAIChatParts): string {
   const { reply } = parts;
   const toolCalls =
     reply.type === 'tool'
-      ? [{ id: parts.toolCallId, type: 'function', function: { name: reply.name, arguments: reply.arguments } }]
+      ? [
+          {
+            id: parts.toolCallId,
+            type: 'function',
+            function: { name: reply.name, arguments: reply.arguments },
+          },
+        ]
       : undefined;
   const content = reply.type === 'text' ? reply.text : null;
   if (parts.flavour === 'vllm') {
@@ -44,7 +50,12 @@ export function buildChatCompletion(parts: OpenAIChatParts): string {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', reasoning_content: null, content, tool_calls: toolCalls ?? [] },
+          message: {
+            role: 'assistant',
+            reasoning_content: null,
+            content,
+            tool_calls: toolCalls ?? [],
+          },
           logprobs: null,
           finish_reason: parts.finishReason,
           stop_reason: null,
@@ -54,7 +65,12 @@ export function buildChatCompletion(parts: OpenAIChatParts): string {
       prompt_logprobs: null,
     });
   }
-  const message: Record<string, unknown> = { role: 'assistant', content, refusal: null, annotations: [] };
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content,
+    refusal: null,
+    annotations: [],
+  };
   if (toolCalls) message.tool_calls = toolCalls;
   return JSON.stringify({
     id: parts.id,
@@ -82,8 +98,18 @@ export function buildChatStream(parts: OpenAIChatParts, options: OpenAIStreamOpt
   }
   // OpenAI documents `usage: null` on every chunk but the last when include_usage is set.
   const usageNull = openai && options.includeUsage;
-  const chunk = (delta: object, finish: string | null, content: boolean, obfuscate = false): SseEvent => {
-    const choice: Record<string, unknown> = { index: 0, delta, logprobs: null, finish_reason: finish };
+  const chunk = (
+    delta: object,
+    finish: string | null,
+    content: boolean,
+    obfuscate = false,
+  ): SseEvent => {
+    const choice: Record<string, unknown> = {
+      index: 0,
+      delta,
+      logprobs: null,
+      finish_reason: finish,
+    };
     if (!openai && finish) choice.stop_reason = null;
     const body: Record<string, unknown> = { ...head, choices: [choice] };
     if (usageNull) body.usage = null;
@@ -94,7 +120,15 @@ export function buildChatStream(parts: OpenAIChatParts, options: OpenAIStreamOpt
   const events: SseEvent[] = [];
   const { reply } = parts;
   if (reply.type === 'text') {
-    events.push(chunk(openai ? { role: 'assistant', content: '', refusal: null } : { role: 'assistant', content: '' }, null, false));
+    events.push(
+      chunk(
+        openai
+          ? { role: 'assistant', content: '', refusal: null }
+          : { role: 'assistant', content: '' },
+        null,
+        false,
+      ),
+    );
     for (const piece of reply.pieces) events.push(chunk({ content: piece }, null, true, true));
   } else {
     const header = {
@@ -105,20 +139,31 @@ export function buildChatStream(parts: OpenAIChatParts, options: OpenAIStreamOpt
     };
     if (openai) {
       // Real OpenAI puts the role and the tool-call header in one first chunk.
-      events.push(chunk({ role: 'assistant', content: null, tool_calls: [header], refusal: null }, null, false));
+      events.push(
+        chunk(
+          { role: 'assistant', content: null, tool_calls: [header], refusal: null },
+          null,
+          false,
+        ),
+      );
     } else {
       events.push(chunk({ role: 'assistant', content: '' }, null, false));
       events.push(chunk({ tool_calls: [header] }, null, false));
     }
     for (const fragment of reply.fragments) {
-      events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }, null, true, true));
+      events.push(
+        chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }, null, true, true),
+      );
     }
   }
   const tailStart = events.length;
   const finalDelta = openai || reply.type === 'tool' ? {} : { content: '' };
   events.push(chunk(finalDelta, parts.finishReason, false));
   if (options.includeUsage) {
-    events.push({ text: `data: ${JSON.stringify({ ...head, choices: [], usage: parts.usage })}\n\n`, content: false });
+    events.push({
+      text: `data: ${JSON.stringify({ ...head, choices: [], usage: parts.usage })}\n\n`,
+      content: false,
+    });
   }
   events.push({ text: 'data: [DONE]\n\n', content: false });
 

@@ -53,7 +53,13 @@ function buildTextReply(text: string, maxTokens: number | undefined): TextReply 
   const pieces = splitPieces(text);
   if (maxTokens !== undefined && maxTokens >= 0 && pieces.length > maxTokens) {
     const kept = pieces.slice(0, maxTokens);
-    return { type: 'text', text: kept.join(''), pieces: kept, truncated: true, completionTokens: kept.length };
+    return {
+      type: 'text',
+      text: kept.join(''),
+      pieces: kept,
+      truncated: true,
+      completionTokens: kept.length,
+    };
   }
   return { type: 'text', text, pieces, truncated: false, completionTokens: pieces.length };
 }
@@ -63,7 +69,8 @@ function buildToolReply(name: string, input: unknown): ToolReply {
   const count = Math.max(MIN_FRAGMENTS, Math.ceil(json.length / FRAGMENT_CHARS));
   const size = Math.max(1, Math.ceil(json.length / count));
   const fragments: string[] = [];
-  for (let start = 0; start < json.length; start += size) fragments.push(json.slice(start, start + size));
+  for (let start = 0; start < json.length; start += size)
+    fragments.push(json.slice(start, start + size));
   while (fragments.length < MIN_FRAGMENTS) fragments.unshift('');
   return {
     type: 'tool',

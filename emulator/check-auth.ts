@@ -4,7 +4,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EmulatorContext } from './emulator-context.js';
 
-export function checkAuth(headers: IncomingHttpHeaders, context: EmulatorContext, requestId: string): string | undefined {
+export function checkAuth(
+  headers: IncomingHttpHeaders,
+  context: EmulatorContext,
+  requestId: string,
+): string | undefined {
   const { apiKey, kind } = context.options;
   if (apiKey === undefined) return undefined;
   const authorization = headers.authorization;
@@ -25,7 +29,10 @@ export function checkAuth(headers: IncomingHttpHeaders, context: EmulatorContext
     case 'anthropic': {
       const headerKey = headers['x-api-key'];
       if (headerKey === apiKey || bearer === apiKey) return undefined;
-      const message = headerKey === undefined && bearer === undefined ? 'x-api-key header is required' : 'invalid x-api-key';
+      const message =
+        headerKey === undefined && bearer === undefined
+          ? 'x-api-key header is required'
+          : 'invalid x-api-key';
       return context.renderError({ status: 401, message }, requestId);
     }
   }

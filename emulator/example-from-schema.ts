@@ -1,6 +1,7 @@
 // Builds deterministic tool-call arguments from a JSON schema: required properties are filled
 // (string "example", number/integer 42, boolean true, enum → first value, objects recursively).
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON schema, probed field by field
 type Schema = Record<string, any>;
 
 const MAX_DEPTH = 8;

@@ -8,6 +8,7 @@ export interface Exchange {
   method: string;
   path: string;
   /** Parsed JSON body; undefined for no body; `bodyError` is set when it was not JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, probed field by field
   body: any;
   bodyError: boolean;
   fault: FaultPlan | undefined;

@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { startEmulator } from './index.js';
-import type { Emulator, EmulatorEvent } from './index.js';
+import type { Emulator, EmulatorEvent, EmulatorEventMap } from './index.js';
 
-function nextEvent(target: Emulator, event: EmulatorEvent): Promise<any> {
+function nextEvent<E extends EmulatorEvent>(
+  target: Emulator,
+  event: E,
+): Promise<EmulatorEventMap[E]> {
   return new Promise((resolve) => target.once(event, resolve));
 }
 
@@ -21,12 +24,18 @@ describe('faults', () => {
   });
   afterEach(() => emulator.close());
 
-  const chat = (): Promise<OpenAI.ChatCompletion> => client.chat.completions.create({ model: 'm', messages });
+  const chat = (): Promise<OpenAI.ChatCompletion> =>
+    client.chat.completions.create({ model: 'm', messages });
   const rawStream = async (): Promise<string> => {
     const response = await fetch(`${emulator.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'm', messages, stream: true, stream_options: { include_usage: true } }),
+      body: JSON.stringify({
+        model: 'm',
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
     });
     return response.text();
   };
@@ -73,7 +82,10 @@ describe('faults', () => {
   test('path filter and clearFaults', async () => {
     emulator.setFaults({ status: 500, path: '/v1/embeddings' });
     assert.ok(await chat());
-    await assert.rejects(client.embeddings.create({ model: 'm', input: 'x' }), OpenAI.InternalServerError);
+    await assert.rejects(
+      client.embeddings.create({ model: 'm', input: 'x' }),
+      OpenAI.InternalServerError,
+    );
     emulator.clearFaults();
     assert.ok(await client.embeddings.create({ model: 'm', input: 'x' }));
   });
@@ -106,11 +118,14 @@ describe('faults', () => {
     emulator.setFaults({ hang: 'before-headers' });
     const closed = nextEvent(emulator, 'client-closed');
     const controller = new AbortController();
-    const pending = client.chat.completions.create({ model: 'm', messages }, { signal: controller.signal });
+    const pending = client.chat.completions.create(
+      { model: 'm', messages },
+      { signal: controller.signal },
+    );
     await nextEvent(emulator, 'request');
     controller.abort();
     await assert.rejects(pending, OpenAI.APIUserAbortError);
-    const payload = (await closed) as { path: string };
+    const payload = await closed;
     assert.equal(payload.path, '/v1/chat/completions');
     const stats = emulator.stats();
     assert.equal(stats.aborted, 1);
@@ -256,7 +271,10 @@ describe('faults', () => {
     };
     assert.equal((await control('POST', 'faults', { nonsense: 1 })).status, 400);
     assert.equal((await control('POST', 'faults', [{ status: 503, count: 1 }])).status, 200);
-    await assert.rejects(chat(), (error: unknown) => error instanceof OpenAI.APIError && error.status === 503);
+    await assert.rejects(
+      chat(),
+      (error: unknown) => error instanceof OpenAI.APIError && error.status === 503,
+    );
     assert.ok(await chat());
     assert.equal((await control('POST', 'faults', { status: 500 })).status, 200);
     assert.equal((await control('DELETE', 'faults')).status, 200);

@@ -19,7 +19,10 @@ export function rejectMissingVersion(exchange: Exchange, context: EmulatorContex
   return true;
 }
 
-export async function handleAnthropicMessages(exchange: Exchange, context: EmulatorContext): Promise<void> {
+export async function handleAnthropicMessages(
+  exchange: Exchange,
+  context: EmulatorContext,
+): Promise<void> {
   if (rejectMissingVersion(exchange, context)) return;
   const invalid = validateAnthropicMessages(exchange, context, false);
   if (invalid) {
@@ -33,8 +36,13 @@ export async function handleAnthropicMessages(exchange: Exchange, context: Emula
   // input_tokens excludes both cache fields; writes happen only for requests with cache_control.
   const cacheRead = prompt.cachedTokens;
   const cacheCreation = conversation.hasCacheControl ? prompt.promptTokens - cacheRead : 0;
-  const stopReason = reply.type === 'tool' ? 'tool_use' : reply.truncated ? 'max_tokens' : 'end_turn';
-  recordGeneration(context, reply.completionTokens, stopReason === 'max_tokens' ? 'length' : 'stop');
+  const stopReason =
+    reply.type === 'tool' ? 'tool_use' : reply.truncated ? 'max_tokens' : 'end_turn';
+  recordGeneration(
+    context,
+    reply.completionTokens,
+    stopReason === 'max_tokens' ? 'length' : 'stop',
+  );
   const parts: AnthropicMessageParts = {
     id: context.nextId('msg_'),
     model: body.model,
@@ -55,7 +63,10 @@ export async function handleAnthropicMessages(exchange: Exchange, context: Emula
 }
 
 /** https://docs.anthropic.com/en/api/messages-count-tokens : {"input_tokens": N}; no cache effect. */
-export async function handleAnthropicCountTokens(exchange: Exchange, context: EmulatorContext): Promise<void> {
+export async function handleAnthropicCountTokens(
+  exchange: Exchange,
+  context: EmulatorContext,
+): Promise<void> {
   if (rejectMissingVersion(exchange, context)) return;
   const invalid = validateAnthropicMessages(exchange, context, true);
   if (invalid) {

@@ -11,7 +11,10 @@ import { sendJson, sendJsonReply } from './send-json.js';
 import { validateOpenAIChat } from './validate-openai-chat.js';
 import { writeSseStream } from './write-sse-stream.js';
 
-export async function handleChatCompletions(exchange: Exchange, context: EmulatorContext): Promise<void> {
+export async function handleChatCompletions(
+  exchange: Exchange,
+  context: EmulatorContext,
+): Promise<void> {
   const invalid = validateOpenAIChat(exchange, context);
   if (invalid) {
     sendJson(exchange, invalid.status, context.renderError(invalid, exchange.requestId));
@@ -67,7 +70,11 @@ function openaiUsage(prompt: PromptUsage, completionTokens: number): Record<stri
 }
 
 /** vLLM UsageInfo: details only with --enable-prompt-tokens-details, else null. */
-function vllmUsage(prompt: PromptUsage, completionTokens: number, details: boolean): Record<string, unknown> {
+function vllmUsage(
+  prompt: PromptUsage,
+  completionTokens: number,
+  details: boolean,
+): Record<string, unknown> {
   return {
     prompt_tokens: prompt.promptTokens,
     total_tokens: prompt.promptTokens + completionTokens,

@@ -45,6 +45,9 @@ export async function handleControl(
 
 function reply(response: ServerResponse, status: number, payload: unknown): void {
   const text = JSON.stringify(payload);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }

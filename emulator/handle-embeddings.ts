@@ -12,7 +12,10 @@ import { validateJsonObject, validateModel } from './validate-openai-chat.js';
 const OPENAI_DIMENSIONS = 1536;
 const VLLM_DIMENSIONS = 384;
 
-export async function handleEmbeddings(exchange: Exchange, context: EmulatorContext): Promise<void> {
+export async function handleEmbeddings(
+  exchange: Exchange,
+  context: EmulatorContext,
+): Promise<void> {
   const invalid = validateEmbeddings(exchange, context);
   if (invalid) {
     sendJson(exchange, invalid.status, context.renderError(invalid, exchange.requestId));
@@ -27,7 +30,11 @@ export async function handleEmbeddings(exchange: Exchange, context: EmulatorCont
   const data = inputs.map((input, index) => {
     promptTokens += typeof input === 'string' ? countTextTokens(input) : input.length;
     const vector = embedText(typeof input === 'string' ? input : JSON.stringify(input), dimensions);
-    return { object: 'embedding', index, embedding: base64 ? encodeBase64(vector) : Array.from(vector) };
+    return {
+      object: 'embedding',
+      index,
+      embedding: base64 ? encodeBase64(vector) : Array.from(vector),
+    };
   });
   const payload = vllm
     ? {
@@ -36,9 +43,19 @@ export async function handleEmbeddings(exchange: Exchange, context: EmulatorCont
         created: Math.floor(Date.now() / 1000),
         model: body.model,
         data,
-        usage: { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0, prompt_tokens_details: null },
+        usage: {
+          prompt_tokens: promptTokens,
+          total_tokens: promptTokens,
+          completion_tokens: 0,
+          prompt_tokens_details: null,
+        },
       }
-    : { object: 'list', data, model: body.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+    : {
+        object: 'list',
+        data,
+        model: body.model,
+        usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+      };
   await sendJsonReply(exchange, JSON.stringify(payload));
 }
 
@@ -54,10 +71,21 @@ function validateEmbeddings(exchange: Exchange, context: EmulatorContext): Error
       code: 'missing_required_parameter',
     };
   }
-  if ((typeof body.input === 'string' && body.input === '') || (Array.isArray(body.input) && !body.input.length)) {
-    return { status: 400, message: "'$.input' is invalid. Please check the API reference.", param: 'input' };
+  if (
+    (typeof body.input === 'string' && body.input === '') ||
+    (Array.isArray(body.input) && !body.input.length)
+  ) {
+    return {
+      status: 400,
+      message: "'$.input' is invalid. Please check the API reference.",
+      param: 'input',
+    };
   }
-  if (body.encoding_format !== undefined && body.encoding_format !== 'float' && body.encoding_format !== 'base64') {
+  if (
+    body.encoding_format !== undefined &&
+    body.encoding_format !== 'float' &&
+    body.encoding_format !== 'base64'
+  ) {
     return {
       status: 400,
       message: `Invalid value: '${String(body.encoding_format)}'. Supported values are: 'float' and 'base64'.`,
@@ -65,8 +93,15 @@ function validateEmbeddings(exchange: Exchange, context: EmulatorContext): Error
       code: 'invalid_value',
     };
   }
-  if (body.dimensions !== undefined && (!Number.isInteger(body.dimensions) || body.dimensions < 1)) {
-    return { status: 400, message: "Invalid 'dimensions': must be a positive integer.", param: 'dimensions' };
+  if (
+    body.dimensions !== undefined &&
+    (!Number.isInteger(body.dimensions) || body.dimensions < 1)
+  ) {
+    return {
+      status: 400,
+      message: "Invalid 'dimensions': must be a positive integer.",
+      param: 'dimensions',
+    };
   }
   return validateModel(exchange, context);
 }
@@ -75,6 +110,8 @@ function validateEmbeddings(exchange: Exchange, context: EmulatorContext): Error
 function toInputs(input: unknown): (string | number[])[] {
   if (typeof input === 'string') return [input];
   if (!Array.isArray(input)) return [JSON.stringify(input)];
-  if (input.every((item) => typeof item === 'number')) return [input as number[]];
-  return input.map((item) => (typeof item === 'string' || Array.isArray(item) ? item : JSON.stringify(item)));
+  if (input.every((item) => typeof item === 'number')) return [input];
+  return input.map((item) =>
+    typeof item === 'string' || Array.isArray(item) ? item : JSON.stringify(item),
+  );
 }

@@ -18,12 +18,22 @@ export async function handleModels(exchange: Exchange, context: EmulatorContext)
         exchange,
         JSON.stringify({
           object: 'list',
-          data: served.map((id) => ({ id, object: 'model', created: CREATED_SECONDS, owned_by: 'system' })),
+          data: served.map((id) => ({
+            id,
+            object: 'model',
+            created: CREATED_SECONDS,
+            owned_by: 'system',
+          })),
         }),
       );
     case 'vllm': {
       const base = options.baseModel;
-      const card = (id: string, root: string, parent: string | null, maxModelLen: number | null): object => ({
+      const card = (
+        id: string,
+        root: string,
+        parent: string | null,
+        maxModelLen: number | null,
+      ): object => ({
         id,
         object: 'model',
         created: CREATED_SECONDS,
@@ -49,7 +59,9 @@ export async function handleModels(exchange: Exchange, context: EmulatorContext)
         ],
       });
       const data = [
-        ...served.filter((id) => !options.loraAdapters.includes(id)).map((id) => card(id, base, null, VLLM_MAX_MODEL_LEN)),
+        ...served
+          .filter((id) => !options.loraAdapters.includes(id))
+          .map((id) => card(id, base, null, VLLM_MAX_MODEL_LEN)),
         ...options.loraAdapters.map((name) => card(name, `/adapters/${name}`, base, null)),
       ];
       return sendJsonReply(exchange, JSON.stringify({ object: 'list', data }));

@@ -13,20 +13,33 @@ export function handleVllmMetrics(response: ServerResponse, context: EmulatorCon
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, samples: [string, number][]): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [extraLabels, value] of samples) lines.push(`${name}{${extraLabels}${labels}} ${formatValue(value)}`);
+    for (const [extraLabels, value] of samples)
+      lines.push(`${name}{${extraLabels}${labels}} ${formatValue(value)}`);
   };
-  metric('vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches.', [['', running]]);
-  metric('vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.', [['', 0]]);
+  metric('vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches.', [
+    ['', running],
+  ]);
+  metric('vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.', [
+    ['', 0],
+  ]);
   metric('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.', [
     ['', Math.min(1, running * KV_SHARE_PER_REQUEST)],
   ]);
-  metric('vllm:prefix_cache_queries_total', 'counter', 'Prefix cache queries, in terms of number of queried tokens.', [
-    ['', counters.prefixQueries],
+  metric(
+    'vllm:prefix_cache_queries_total',
+    'counter',
+    'Prefix cache queries, in terms of number of queried tokens.',
+    [['', counters.prefixQueries]],
+  );
+  metric(
+    'vllm:prefix_cache_hits_total',
+    'counter',
+    'Prefix cache hits, in terms of number of cached tokens.',
+    [['', counters.prefixHits]],
+  );
+  metric('vllm:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.', [
+    ['', counters.promptTokens],
   ]);
-  metric('vllm:prefix_cache_hits_total', 'counter', 'Prefix cache hits, in terms of number of cached tokens.', [
-    ['', counters.prefixHits],
-  ]);
-  metric('vllm:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.', [['', counters.promptTokens]]);
   metric('vllm:generation_tokens_total', 'counter', 'Number of generation tokens processed.', [
     ['', counters.generationTokens],
   ]);
@@ -34,7 +47,10 @@ export function handleVllmMetrics(response: ServerResponse, context: EmulatorCon
     'vllm:request_success_total',
     'counter',
     'Count of successfully processed requests.',
-    ['stop', 'length', 'abort'].map((reason) => [`finished_reason="${reason}",`, counters.finished[reason] ?? 0]),
+    ['stop', 'length', 'abort'].map((reason) => [
+      `finished_reason="${reason}",`,
+      counters.finished[reason] ?? 0,
+    ]),
   );
   const body = lines.join('\n') + '\n';
   response.writeHead(200, {

@@ -3,6 +3,8 @@ export { startEmulator } from './start-emulator.js';
 export type {
   Emulator,
   EmulatorEvent,
+  EmulatorEventMap,
+  EmulatorListener,
   EmulatorKind,
   EmulatorOptions,
   EmulatorStats,

@@ -33,7 +33,11 @@ describe('openai emulator', () => {
   let client: OpenAI;
 
   before(async () => {
-    emulator = await startEmulator({ kind: 'openai', name: 'oa-1', models: ['gpt-4o-mini', 'gpt-4o'] });
+    emulator = await startEmulator({
+      kind: 'openai',
+      name: 'oa-1',
+      models: ['gpt-4o-mini', 'gpt-4o'],
+    });
     client = new OpenAI({ apiKey: 'sk-test', baseURL: `${emulator.url}/v1`, maxRetries: 0 });
   });
   after(() => emulator.close());
@@ -43,12 +47,18 @@ describe('openai emulator', () => {
       model: 'gpt-4o-mini',
       messages: [
         { role: 'system', content: 'Be terse.' },
-        { role: 'user', content: 'one two three four five six seven eight nine ten eleven twelve thirteen' },
+        {
+          role: 'user',
+          content: 'one two three four five six seven eight nine ten eleven twelve thirteen',
+        },
       ],
     });
     assert.equal(completion.object, 'chat.completion');
     const choice = completion.choices[0];
-    assert.equal(choice?.message.content, 'Echo: one two three four five six seven eight nine ten eleven twelve');
+    assert.equal(
+      choice?.message.content,
+      'Echo: one two three four five six seven eight nine ten eleven twelve',
+    );
     assert.equal(choice?.finish_reason, 'stop');
     // 2 messages: (4 + ceil(9/4)) + (4 + ceil(71/4)) = 7 + 22
     assert.deepEqual(completion.usage, {
@@ -205,7 +215,10 @@ describe('openai emulator', () => {
 
     const named = await client.chat.completions.create({
       ...request,
-      tools: [weatherTool, { ...weatherTool, function: { ...weatherTool.function, name: 'other' } }],
+      tools: [
+        weatherTool,
+        { ...weatherTool, function: { ...weatherTool.function, name: 'other' } },
+      ],
       tool_choice: { type: 'function', function: { name: 'other' } },
     });
     const namedCall = named.choices[0]?.message.tool_calls?.[0];
@@ -228,7 +241,9 @@ describe('openai emulator', () => {
         {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } },
+          ],
         },
         { role: 'tool', tool_call_id: 'call_1', content: 'sunny and 21C' },
       ],
@@ -245,14 +260,20 @@ describe('openai emulator', () => {
     });
     assert.equal(float.data.length, 2);
     assert.equal(float.data[0]?.embedding.length, 1536);
-    const norm = Math.sqrt(float.data[0]!.embedding.reduce((sum, value) => sum + value * value, 0));
+    const norm = Math.sqrt(
+      (float.data[0]?.embedding ?? []).reduce((sum, value) => sum + value * value, 0),
+    );
     assert.ok(Math.abs(norm - 1) < 1e-5);
     assert.deepEqual(float.usage, { prompt_tokens: 3, total_tokens: 3 });
     const base64 = await client.embeddings.create({ model: 'gpt-4o', input: ['alpha', 'beta'] });
     assert.deepEqual(base64.data[1]?.embedding, float.data[1]?.embedding);
     const recorded = emulator.requests.at(-1)?.body as { encoding_format?: string };
     assert.equal(recorded.encoding_format, 'base64');
-    const small = await client.embeddings.create({ model: 'gpt-4o', input: 'alpha', dimensions: 8 });
+    const small = await client.embeddings.create({
+      model: 'gpt-4o',
+      input: 'alpha',
+      dimensions: 8,
+    });
     assert.equal(small.data[0]?.embedding.length, 8);
     assert.notDeepEqual(float.data[0]?.embedding, float.data[1]?.embedding);
   });
@@ -293,7 +314,10 @@ describe('openai emulator', () => {
     });
     const notArray = await post(JSON.stringify({ model: 'gpt-4o', messages: 'hi' }));
     assert.equal(notArray.status, 400);
-    assert.equal(((await notArray.json()) as { error: { code: string } }).error.code, 'invalid_type');
+    assert.equal(
+      ((await notArray.json()) as { error: { code: string } }).error.code,
+      'invalid_type',
+    );
 
     await assert.rejects(
       client.chat.completions.create({ messages: [{ role: 'user', content: 'x' }] } as never),
@@ -310,7 +334,11 @@ describe('openai emulator', () => {
   test('api key: 401 in OpenAI shape without or with a wrong bearer', async () => {
     const locked = await startEmulator({ kind: 'openai', apiKey: 'sk-right' });
     try {
-      const wrong = new OpenAI({ apiKey: 'sk-wrong-key', baseURL: `${locked.url}/v1`, maxRetries: 0 });
+      const wrong = new OpenAI({
+        apiKey: 'sk-wrong-key',
+        baseURL: `${locked.url}/v1`,
+        maxRetries: 0,
+      });
       await assert.rejects(
         wrong.models.list(),
         (error: unknown) =>
@@ -347,12 +375,17 @@ describe('openai emulator', () => {
   test('requests are recorded and emitted', async () => {
     const seen: unknown[] = [];
     emulator.on('request', (request) => seen.push(request));
-    await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'rec' }] });
+    await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'rec' }],
+    });
     const last = emulator.requests.at(-1);
     assert.equal(last?.path, '/v1/chat/completions');
     assert.equal(last?.method, 'POST');
     assert.equal(last?.headers.authorization, 'Bearer sk-test');
-    assert.deepEqual((last?.body as { messages: unknown }).messages, [{ role: 'user', content: 'rec' }]);
+    assert.deepEqual((last?.body as { messages: unknown }).messages, [
+      { role: 'user', content: 'rec' },
+    ]);
     assert.equal(seen.length, 1);
   });
 });

@@ -1,7 +1,15 @@
 // Checks a control-API body is a FaultPlan or FaultPlan[]; returns the plans or an error message.
 import type { FaultPlan } from './types.js';
 
-const NUMBER_KEYS = ['latencyMs', 'ttftMs', 'chunkDelayMs', 'status', 'afterChunks', 'probability', 'count'];
+const NUMBER_KEYS = [
+  'latencyMs',
+  'ttftMs',
+  'chunkDelayMs',
+  'status',
+  'afterChunks',
+  'probability',
+  'count',
+];
 const STRING_KEYS = ['path', 'retryAfter', 'errorType', 'reply'];
 const BOOLEAN_KEYS = ['truncate', 'malformed', 'midStreamError'];
 const ENUM_KEYS: Record<string, string[]> = {
@@ -12,7 +20,8 @@ const ENUM_KEYS: Record<string, string[]> = {
 export function parseFaultPlans(value: unknown): FaultPlan[] | string {
   const plans = Array.isArray(value) ? value : [value];
   for (const [index, plan] of plans.entries()) {
-    if (!plan || typeof plan !== 'object' || Array.isArray(plan)) return `plan ${index}: expected an object`;
+    if (!plan || typeof plan !== 'object' || Array.isArray(plan))
+      return `plan ${index}: expected an object`;
     for (const [key, field] of Object.entries(plan as Record<string, unknown>)) {
       const ok = NUMBER_KEYS.includes(key)
         ? typeof field === 'number' && Number.isFinite(field)

@@ -2,6 +2,7 @@
 // Request fields: https://docs.anthropic.com/en/api/messages
 import type { Conversation, ConversationMessage, ToolChoice } from './conversation.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, probed field by field
 type Json = Record<string, any>;
 
 export function readAnthropicConversation(body: Json): Conversation {
@@ -41,7 +42,10 @@ export function readAnthropicConversation(body: Json): Conversation {
     model: body.model,
     messages,
     toolsText: tools.length ? JSON.stringify(tools) : '',
-    tools: tools.map((tool) => ({ name: String(tool?.name ?? 'tool'), schema: tool?.input_schema })),
+    tools: tools.map((tool) => ({
+      name: String(tool?.name ?? 'tool'),
+      schema: tool?.input_schema,
+    })),
     toolChoice: readToolChoice(body.tool_choice),
     lastUserText,
     lastToolResult,
@@ -58,7 +62,9 @@ function readToolChoice(choice: Json | undefined): ToolChoice {
     case 'any':
       return { type: 'required' };
     case 'tool':
-      return typeof choice.name === 'string' ? { type: 'tool', name: choice.name } : { type: 'auto' };
+      return typeof choice.name === 'string'
+        ? { type: 'tool', name: choice.name }
+        : { type: 'auto' };
     default:
       return { type: 'auto' };
   }

@@ -13,7 +13,9 @@ export function readJsonBody(request: IncomingMessage): Promise<JsonBody> {
     const chunks: Buffer[] = [];
     const finish = (): void => {
       if (chunks.length === 0) return resolve({ value: undefined, invalid: false });
-      const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
+      const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString(
+        'utf8',
+      );
       try {
         resolve({ value: JSON.parse(text), invalid: false });
       } catch {

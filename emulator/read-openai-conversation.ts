@@ -2,6 +2,7 @@
 // Request fields: https://platform.openai.com/docs/api-reference/chat/create
 import type { Conversation, ConversationMessage, ToolChoice } from './conversation.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, probed field by field
 type Json = Record<string, any>;
 
 export function readOpenAIConversation(body: Json): Conversation {
@@ -51,7 +52,8 @@ function contentText(content: unknown): string {
   if (!Array.isArray(content)) return content == null ? '' : JSON.stringify(content);
   let text = '';
   for (const part of content as Json[]) {
-    text += part?.type === 'text' && typeof part.text === 'string' ? part.text : JSON.stringify(part);
+    text +=
+      part?.type === 'text' && typeof part.text === 'string' ? part.text : JSON.stringify(part);
   }
   return text;
 }

@@ -2,6 +2,7 @@
 // OpenAI: https://platform.openai.com/docs/guides/error-codes ({"error":{message,type,param,code}})
 // vLLM: vllm/entrypoints/openai/protocol.py ErrorResponse/ErrorInfo (code = integer HTTP status)
 // Anthropic: https://docs.anthropic.com/en/api/errors ({"type":"error","error":{type,message},request_id})
+import { STATUS_CODES } from 'node:http';
 import type { EmulatorKind } from './types.js';
 
 export interface ErrorSpec {
@@ -27,7 +28,11 @@ const OPENAI_DEFAULTS: Record<number, { type: string; code: string | null; messa
     code: 'invalid_api_key',
     message: 'Incorrect API key provided.',
   },
-  403: { type: 'invalid_request_error', code: 'unsupported_country_region_territory', message: 'Forbidden.' },
+  403: {
+    type: 'invalid_request_error',
+    code: 'unsupported_country_region_territory',
+    message: 'Forbidden.',
+  },
   404: { type: 'invalid_request_error', code: null, message: 'Not found.' },
   429: {
     type: 'requests',
@@ -59,10 +64,19 @@ const ANTHROPIC_DEFAULTS: Record<number, { type: string; message: string }> = {
   400: { type: 'invalid_request_error', message: 'Invalid request.' },
   401: { type: 'authentication_error', message: 'invalid x-api-key' },
   402: { type: 'billing_error', message: 'Billing error.' },
-  403: { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' },
+  403: {
+    type: 'permission_error',
+    message: 'Your API key does not have permission to use the specified resource.',
+  },
   404: { type: 'not_found_error', message: 'Not found.' },
-  413: { type: 'request_too_large', message: 'Request exceeds the maximum allowed number of bytes.' },
-  429: { type: 'rate_limit_error', message: 'Number of requests has exceeded your per-minute rate limit.' },
+  413: {
+    type: 'request_too_large',
+    message: 'Request exceeds the maximum allowed number of bytes.',
+  },
+  429: {
+    type: 'rate_limit_error',
+    message: 'Number of requests has exceeded your per-minute rate limit.',
+  },
   500: { type: 'api_error', message: 'Internal server error' },
   504: { type: 'timeout_error', message: 'Request timed out.' },
   529: { type: 'overloaded_error', message: 'Overloaded' },
@@ -113,8 +127,11 @@ export function vllmErrorInfo(spec: ErrorSpec): {
   code: number;
 } {
   const type =
-    spec.type ?? VLLM_TYPES[spec.status] ?? (spec.status >= 500 ? 'InternalServerError' : 'BadRequestError');
-  return { message: spec.message ?? type, type, param: spec.param ?? null, code: spec.status };
+    spec.type ??
+    VLLM_TYPES[spec.status] ??
+    (spec.status >= 500 ? 'InternalServerError' : 'BadRequestError');
+  const message = spec.message ?? STATUS_CODES[spec.status] ?? type;
+  return { message, type, param: spec.param ?? null, code: spec.status };
 }
 
 function renderVllmError(spec: ErrorSpec, shape: 'nested' | 'flat'): string {

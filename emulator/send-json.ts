@@ -22,7 +22,15 @@ export function sendJson(
 /** Sends a 200 reply, applying the exchange's mid-stream faults to the body as a whole. */
 export async function sendJsonReply(exchange: Exchange, bodyText: string): Promise<void> {
   const fault = exchange.fault;
-  if (!fault || !(fault.hang === 'mid-stream' || fault.reset === 'mid-stream' || fault.truncate || fault.malformed)) {
+  if (
+    !fault ||
+    !(
+      fault.hang === 'mid-stream' ||
+      fault.reset === 'mid-stream' ||
+      fault.truncate ||
+      fault.malformed
+    )
+  ) {
     sendJson(exchange, 200, bodyText);
     return;
   }

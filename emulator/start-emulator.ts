@@ -9,7 +9,10 @@ import type { EmulatorContext, ResolvedOptions } from './emulator-context.js';
 import { createExchange } from './exchange.js';
 import type { Exchange } from './exchange.js';
 import { createFaultQueue } from './fault-queue.js';
-import { handleAnthropicCountTokens, handleAnthropicMessages } from './handle-anthropic-messages.js';
+import {
+  handleAnthropicCountTokens,
+  handleAnthropicMessages,
+} from './handle-anthropic-messages.js';
 import { handleChatCompletions } from './handle-chat-completions.js';
 import { handleControl } from './handle-control.js';
 import { handleEmbeddings } from './handle-embeddings.js';
@@ -19,7 +22,13 @@ import { createPrefixCache } from './prefix-cache.js';
 import { readJsonBody } from './read-json-body.js';
 import { renderError } from './render-error.js';
 import { sendJson } from './send-json.js';
-import type { Emulator, EmulatorKind, EmulatorOptions, EmulatorStats, RecordedRequest } from './types.js';
+import type {
+  Emulator,
+  EmulatorKind,
+  EmulatorOptions,
+  EmulatorStats,
+  RecordedRequest,
+} from './types.js';
 import { SSE_HEADERS } from './write-sse-stream.js';
 
 type Handler = (exchange: Exchange, context: EmulatorContext) => Promise<void>;
@@ -77,18 +86,30 @@ export async function startEmulator(emulatorOptions: EmulatorOptions): Promise<E
     options,
     faults,
     prefixCache: createPrefixCache(),
-    counters: { promptTokens: 0, generationTokens: 0, prefixQueries: 0, prefixHits: 0, finished: {} },
+    counters: {
+      promptTokens: 0,
+      generationTokens: 0,
+      prefixQueries: 0,
+      prefixHits: 0,
+      finished: {},
+    },
     inFlight: () => counts.inFlight,
     nextId: (prefix) => `${prefix}emu${idPrefix}${(++idCounter).toString(36).padStart(6, '0')}`,
     renderError: (spec, requestId) =>
       renderError(spec, { kind, vllmErrorShape: options.vllmErrorShape, requestId }),
     isKnownModel: (model) =>
-      options.models === undefined || options.models.has(model) || options.loraAdapters.includes(model),
+      options.models === undefined ||
+      options.models.has(model) ||
+      options.loraAdapters.includes(model),
   };
 
   const stats = (): EmulatorStats => ({ ...counts, openConnections: sockets.size });
 
-  async function handleApi(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+  async function handleApi(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+  ): Promise<void> {
     counts.received++;
     counts.inFlight++;
     const method = request.method ?? 'GET';
@@ -139,7 +160,13 @@ export async function startEmulator(emulatorOptions: EmulatorOptions): Promise<E
     const render = (spec: Parameters<EmulatorContext['renderError']>[0]): string =>
       context.renderError(spec, requestId);
     const streaming = exchange.body?.stream === true;
-    if (await applyFaultBeforeHeaders(exchange, render, streaming ? SSE_HEADERS['content-type'] : 'application/json')) {
+    if (
+      await applyFaultBeforeHeaders(
+        exchange,
+        render,
+        streaming ? SSE_HEADERS['content-type'] : 'application/json',
+      )
+    ) {
       return;
     }
     const handler = routes.get(`${method} ${path}`);
@@ -166,7 +193,9 @@ export async function startEmulator(emulatorOptions: EmulatorOptions): Promise<E
     }
     work.catch((error: unknown) => {
       if (!response.headersSent) {
-        const text = JSON.stringify({ error: { message: `emulator failure: ${String(error)}`, type: 'server_error' } });
+        const text = JSON.stringify({
+          error: { message: `emulator failure: ${String(error)}`, type: 'server_error' },
+        });
         response.writeHead(500, { 'content-type': 'application/json' });
         response.end(text);
       } else response.destroy();

@@ -82,7 +82,14 @@ export interface EmulatorStats {
   openConnections: number;
 }
 
-export type EmulatorEvent = 'request' | 'client-closed';
+export interface EmulatorEventMap {
+  request: RecordedRequest;
+  'client-closed': { path: string };
+}
+
+export type EmulatorEvent = keyof EmulatorEventMap;
+
+export type EmulatorListener<E extends EmulatorEvent> = (payload: EmulatorEventMap[E]) => void;
 
 export interface Emulator {
   /** e.g. http://127.0.0.1:PORT (for openai/vllm the API is under /v1). */
@@ -96,9 +103,9 @@ export interface Emulator {
   requests: RecordedRequest[];
   stats(): EmulatorStats;
   /** 'request' (RecordedRequest); 'client-closed' ({path}) when the client left before the end. */
-  on(event: EmulatorEvent, listener: (payload: any) => void): void;
-  once(event: EmulatorEvent, listener: (payload: any) => void): void;
-  off(event: EmulatorEvent, listener: (payload: any) => void): void;
+  on<E extends EmulatorEvent>(event: E, listener: EmulatorListener<E>): void;
+  once<E extends EmulatorEvent>(event: E, listener: EmulatorListener<E>): void;
+  off<E extends EmulatorEvent>(event: E, listener: EmulatorListener<E>): void;
   /** Closes the server and every socket, so tests never hang. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { EmulatorContext } from './emulator-context.js';
 import type { Exchange } from './exchange.js';
 import type { ErrorSpec } from './render-error.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, probed field by field
 type Json = Record<string, any>;
 
 const bad = (message: string): ErrorSpec => ({ status: 400, message });
@@ -22,7 +23,8 @@ export function validateAnthropicMessages(
   if (typeof body.model !== 'string') return bad('model: Input should be a valid string');
   if (!forCount) {
     if (body.max_tokens === undefined) return bad('max_tokens: Field required');
-    if (!Number.isInteger(body.max_tokens)) return bad('max_tokens: Input should be a valid integer');
+    if (!Number.isInteger(body.max_tokens))
+      return bad('max_tokens: Input should be a valid integer');
     if (body.max_tokens < 1) return bad('max_tokens: Input should be greater than or equal to 1');
   }
   if (body.messages === undefined) return bad('messages: Field required');
@@ -40,7 +42,8 @@ function validateMessages(messages: unknown[]): ErrorSpec | undefined {
   let previousRole: string | undefined;
   for (let index = 0; index < messages.length; index++) {
     const message = messages[index] as Json | null;
-    if (!message || typeof message !== 'object') return bad(`messages.${index}: Input should be a valid dictionary`);
+    if (!message || typeof message !== 'object')
+      return bad(`messages.${index}: Input should be a valid dictionary`);
     const role = message.role;
     if (role === 'system') {
       return bad(
@@ -51,7 +54,8 @@ function validateMessages(messages: unknown[]): ErrorSpec | undefined {
     if (role !== 'user' && role !== 'assistant') {
       return bad(`messages.${index}.role: Input should be 'user' or 'assistant'`);
     }
-    if (index === 0 && role !== 'user') return bad('messages: first message must use the "user" role');
+    if (index === 0 && role !== 'user')
+      return bad('messages: first message must use the "user" role');
     if (role === previousRole) {
       return bad(
         `messages: roles must alternate between "user" and "assistant", but found multiple "${role}" roles in a row`,
@@ -73,7 +77,9 @@ function validateMessages(messages: unknown[]): ErrorSpec | undefined {
         }
       }
     } else if (typeof content !== 'string') {
-      return bad(`messages.${index}.content: Input should be a valid string or a list of content blocks`);
+      return bad(
+        `messages.${index}.content: Input should be a valid string or a list of content blocks`,
+      );
     }
   }
   if (messages.length === 0) return bad('messages: at least one message is required');

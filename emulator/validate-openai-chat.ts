@@ -43,7 +43,10 @@ export function validateModel(exchange: Exchange, context: EmulatorContext): Err
   return undefined;
 }
 
-export function validateOpenAIChat(exchange: Exchange, context: EmulatorContext): ErrorSpec | undefined {
+export function validateOpenAIChat(
+  exchange: Exchange,
+  context: EmulatorContext,
+): ErrorSpec | undefined {
   const notObject = validateJsonObject(exchange);
   if (notObject) return notObject;
   const body = exchange.body;
@@ -55,7 +58,8 @@ export function validateOpenAIChat(exchange: Exchange, context: EmulatorContext)
       code: 'missing_required_parameter',
     };
   }
-  if (!Array.isArray(body.messages)) return invalidType('messages', 'an array of objects', body.messages);
+  if (!Array.isArray(body.messages))
+    return invalidType('messages', 'an array of objects', body.messages);
   if (body.messages.length === 0) {
     return {
       status: 400,

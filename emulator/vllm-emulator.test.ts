@@ -31,7 +31,12 @@ describe('vllm emulator', () => {
 
   test('models list has the base model and adapters with parent/root', async () => {
     const page = await client.models.list();
-    const cards = page.data as unknown as { id: string; parent: string | null; root: string; owned_by: string }[];
+    const cards = page.data as unknown as {
+      id: string;
+      parent: string | null;
+      root: string;
+      owned_by: string;
+    }[];
     assert.deepEqual(
       cards.map((card) => [card.id, card.parent]),
       [
@@ -106,7 +111,12 @@ describe('vllm emulator', () => {
   });
 
   test('with promptTokensDetails, cached tokens come from the prefix cache per model', async () => {
-    const detailed = await startEmulator({ kind: 'vllm', models: [BASE], loraAdapters: ['a'], promptTokensDetails: true });
+    const detailed = await startEmulator({
+      kind: 'vllm',
+      models: [BASE],
+      loraAdapters: ['a'],
+      promptTokensDetails: true,
+    });
     try {
       const sdk = new OpenAI({ apiKey: 'EMPTY', baseURL: `${detailed.url}/v1`, maxRetries: 0 });
       const ask = (model: string): Promise<OpenAI.ChatCompletion> =>
@@ -121,7 +131,10 @@ describe('vllm emulator', () => {
       assert.equal(adapter.usage?.prompt_tokens_details?.cached_tokens, 0);
       const metrics = await (await fetch(`${detailed.url}/metrics`)).text();
       assert.equal(metricValue(metrics, 'vllm:prefix_cache_hits_total'), cached);
-      assert.equal(metricValue(metrics, 'vllm:prefix_cache_queries_total'), 3 * (first.usage?.prompt_tokens ?? 0));
+      assert.equal(
+        metricValue(metrics, 'vllm:prefix_cache_queries_total'),
+        3 * (first.usage?.prompt_tokens ?? 0),
+      );
     } finally {
       await detailed.close();
     }
@@ -132,7 +145,10 @@ describe('vllm emulator', () => {
     assert.match(metricsBefore, /# HELP vllm:num_requests_running /);
     assert.match(metricsBefore, /# TYPE vllm:num_requests_running gauge/);
     assert.match(metricsBefore, /# TYPE vllm:prefix_cache_queries_total counter/);
-    assert.match(metricsBefore, new RegExp(`vllm:num_requests_running\\{engine="0",model_name="${BASE}"\\} 0\\.0`));
+    assert.match(
+      metricsBefore,
+      new RegExp(`vllm:num_requests_running\\{engine="0",model_name="${BASE}"\\} 0\\.0`),
+    );
     assert.equal(metricValue(metricsBefore, 'vllm:num_requests_waiting'), 0);
     assert.equal(metricValue(metricsBefore, 'vllm:kv_cache_usage_perc'), 0);
 
@@ -140,7 +156,10 @@ describe('vllm emulator', () => {
     const controller = new AbortController();
     const pending = [1, 2].map(() =>
       client.chat.completions
-        .create({ model: BASE, messages: [{ role: 'user', content: 'wait' }] }, { signal: controller.signal })
+        .create(
+          { model: BASE, messages: [{ role: 'user', content: 'wait' }] },
+          { signal: controller.signal },
+        )
         .catch(() => undefined),
     );
     while (emulator.stats().inFlight < 2) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -178,10 +197,17 @@ describe('vllm emulator', () => {
     emulator.setFaults({ midStreamError: true, count: 2 });
     const response = await fetch(`${emulator.url}/v1/chat/completions`, {
       method: 'POST',
-      body: JSON.stringify({ model: BASE, messages: [{ role: 'user', content: 'a b c d' }], stream: true }),
+      body: JSON.stringify({
+        model: BASE,
+        messages: [{ role: 'user', content: 'a b c d' }],
+        stream: true,
+      }),
     });
     const text = await response.text();
-    assert.match(text, /data: \{"error":\{"message":"InternalServerError","type":"InternalServerError","param":null,"code":500\}\}\n\ndata: \[DONE\]\n\n$/);
+    assert.match(
+      text,
+      /data: \{"error":\{"message":"Internal Server Error","type":"InternalServerError","param":null,"code":500\}\}\n\ndata: \[DONE\]\n\n$/,
+    );
     const stream = await client.chat.completions.create({
       model: BASE,
       messages: [{ role: 'user', content: 'a b c d' }],
@@ -200,7 +226,12 @@ describe('vllm emulator', () => {
   });
 
   test('flat legacy error shape and --api-key style 401', async () => {
-    const legacy = await startEmulator({ kind: 'vllm', models: [BASE], vllmErrorShape: 'flat', apiKey: 'token' });
+    const legacy = await startEmulator({
+      kind: 'vllm',
+      models: [BASE],
+      vllmErrorShape: 'flat',
+      apiKey: 'token',
+    });
     try {
       const noKey = await fetch(`${legacy.url}/v1/models`);
       assert.equal(noKey.status, 401);

@@ -31,7 +31,8 @@ export async function writeSseStream(exchange: Exchange, stream: SseStream): Pro
   response.flushHeaders();
   const ttftMs = fault?.ttftMs ?? 0;
   const chunkDelayMs = fault?.chunkDelayMs ?? 0;
-  const faultAt = fault && hasMidStreamFault(fault) ? findFaultIndex(stream, fault.afterChunks ?? 2) : -1;
+  const faultAt =
+    fault && hasMidStreamFault(fault) ? findFaultIndex(stream, fault.afterChunks ?? 2) : -1;
   const { events } = stream;
   for (let index = 0; index < events.length; index++) {
     // A mid-stream fault takes the place of the event it precedes, after the same delay.
@@ -55,7 +56,11 @@ export async function writeSseStream(exchange: Exchange, stream: SseStream): Pro
 
 function hasMidStreamFault(fault: NonNullable<Exchange['fault']>): boolean {
   return Boolean(
-    fault.hang === 'mid-stream' || fault.reset === 'mid-stream' || fault.truncate || fault.malformed || fault.midStreamError,
+    fault.hang === 'mid-stream' ||
+    fault.reset === 'mid-stream' ||
+    fault.truncate ||
+    fault.malformed ||
+    fault.midStreamError,
   );
 }
 
