@@ -5,7 +5,12 @@ import { computeCostUsd } from './compute-cost.js';
 
 describe('computeCostUsd', () => {
   it('prices uncached, cached, cache-write and output tokens at their own rates', () => {
-    const usage = createUsage({ inputNoCache: 1000, cacheRead: 4000, cacheWrite: 500, outputTotal: 200 });
+    const usage = createUsage({
+      inputNoCache: 1000,
+      cacheRead: 4000,
+      cacheWrite: 500,
+      outputTotal: 200,
+    });
     const cost = computeCostUsd(
       { inputPerMTok: 3, cachedInputPerMTok: 0.3, cacheWritePerMTok: 3.75, outputPerMTok: 15 },
       usage,

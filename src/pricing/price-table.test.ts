@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createUsage } from '../core/index.js';
+import { defaultModelPrices } from './default-model-prices.js';
 import { costOf, createPriceTable, priceFor, selfHostedPricePerMTok } from './price-table.js';
 
 const deployment = (provider: string, model: string) => ({
@@ -51,5 +52,29 @@ describe('price table', () => {
     const usage = createUsage({ inputNoCache: 600_000, cacheRead: 200_000, outputTotal: 200_000 });
     const cost = table.costOf(deployment('vllm', 'llama-3.1-8b'), usage);
     assert.ok(cost !== null && Math.abs(cost - perMTok) < 1e-12, String(cost));
+  });
+});
+
+describe('shipped prices', () => {
+  it('every row is dated, sourced, and has non-negative rates', () => {
+    for (const entry of defaultModelPrices) {
+      assert.match(entry.checkedOn, /^\d{4}-\d{2}-\d{2}$/, entry.model);
+      assert.match(entry.source, /^https:\/\//, entry.model);
+      if (!entry.confirmed) assert.ok(entry.note, `${entry.model}: an unconfirmed row says why`);
+      for (const value of Object.values(entry.price)) assert.ok(value >= 0, entry.model);
+    }
+    assert.equal(
+      new Set(defaultModelPrices.map((entry) => entry.model)).size,
+      defaultModelPrices.length,
+    );
+  });
+
+  it('resolves OpenAI snapshots and Bedrock versioned ids with geography prefixes', () => {
+    assert.equal(priceFor(deployment('openai', 'gpt-4o-mini-2024-07-18'))?.inputPerMTok, 0.15);
+    assert.equal(priceFor(deployment('openai', 'gpt-4o-2024-08-06'))?.inputPerMTok, 2.5);
+    const bedrock = priceFor(deployment('bedrock', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0'));
+    assert.equal(bedrock?.cacheWritePerMTok, 3.75);
+    assert.equal(priceFor(deployment('bedrock', 'amazon.nova-pro-v1:0'))?.outputPerMTok, 3.2);
+    assert.equal(priceFor(deployment('openai', 'gpt-4o-audio-preview')), undefined);
   });
 });

@@ -44,7 +44,7 @@ function selfHostedModelPrice(price: SelfHostedPrice): ModelPrice {
 
 // Dated snapshots (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`), Bedrock versions (`…-v1:0`)
 // and `-latest` price like their base model. Other suffixes (`-mini`, `-audio-preview`) do not.
-const versionSuffix = /^-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest)?(?:-v\d+(?::\d+)?)?$/;
+const versionSuffix = /^(?:-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest))?(?:-v\d+(?::\d+)?)?$/;
 // Bedrock cross-region inference profiles prefix the model id with a geography.
 const bedrockGeography = /^(?:us|eu|apac|us-gov|jp|au|ca|global)\./;
 
