@@ -1,0 +1,4 @@
+import { runLimitStoreContract } from '../limit-store.contract.js';
+import { createMemoryLimitStore } from './memory-limit-store.js';
+
+runLimitStoreContract('memory', () => Promise.resolve(createMemoryLimitStore()));
