@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'model_not_allowed'
   | 'rate_limited'
   | 'budget_exceeded'
+  | 'limits_unavailable'
+  | 'key_store_unavailable'
   | 'residency_unavailable'
   | 'upstream_client_error'
   | 'upstream_rate_limited'
@@ -97,6 +99,20 @@ export const errorCodes: Record<ErrorCode, ErrorCodeMapping> = {
     openaiType: 'insufficient_quota',
     anthropicType: 'rate_limit_error',
     description: 'A daily USD cap would be exceeded; waiting seconds will not help.',
+  },
+  limits_unavailable: {
+    status: 503,
+    openaiType: 'server_error',
+    anthropicType: 'api_error',
+    description:
+      'The limit store (Redis) is unreachable and the limit is configured to fail closed (the default for USD caps).',
+  },
+  key_store_unavailable: {
+    status: 503,
+    openaiType: 'server_error',
+    anthropicType: 'api_error',
+    description:
+      'The key database is unreachable and the presented key is not in the short-lived key cache.',
   },
   residency_unavailable: {
     status: 503,
