@@ -1,8 +1,9 @@
 // The configuration schema (zod): every key, its default, and the cross-references it must satisfy.
 
 import { z } from 'zod';
+import { anthropicProviderSchema } from './anthropic-schema.js';
 
-export const providerTypes = ['openai', 'openai-compatible'] as const;
+export const providerTypes = ['openai', 'openai-compatible', 'anthropic'] as const;
 
 const timeoutsSchema = z.strictObject({
   connectMs: z.number().int().positive().optional(),
@@ -22,6 +23,8 @@ const providerSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   maxConnections: z.number().int().positive().default(256),
   timeouts: timeoutsSchema.optional(),
+  /** type anthropic: API version, betas, default max_tokens, parameter policy (docs/anthropic.md). */
+  anthropic: anthropicProviderSchema.optional(),
 });
 
 const deploymentSchema = z.strictObject({

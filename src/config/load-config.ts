@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { addBedrockEnvDefaults } from './bedrock-provider-config.js';
 import { configSchema, type SwitchyardConfig } from './config-schema.js';
 import { interpolateEnv, type InterpolationProblem } from './interpolate-env.js';
 
@@ -48,7 +49,8 @@ export function parseConfig(
   source = '(inline)',
 ): SwitchyardConfig {
   const problems: InterpolationProblem[] = [];
-  const interpolated = interpolateEnv(raw ?? {}, env, problems);
+  // Bedrock providers without region/credentials read the standard AWS variables.
+  const interpolated = interpolateEnv(addBedrockEnvDefaults(raw ?? {}), env, problems);
   const messages = problems.map((problem) => `${formatPath(problem.path)}: ${problem.message}`);
   const result = configSchema.safeParse(interpolated);
   if (!result.success) {

@@ -32,6 +32,11 @@ export interface ProviderCall<TRequest> {
    * patches what it must (model, stream usage) and forwards the rest verbatim.
    */
   passthroughBody?: Record<string, unknown>;
+  /**
+   * The client's request headers, given with `passthroughBody` (Anthropic forwards the client's
+   * `anthropic-version` and `anthropic-beta`: its body was written for them).
+   */
+  clientHeaders?: Readonly<Record<string, string | string[] | undefined>>;
   signal: AbortSignal;
   /** Per-attempt timeouts (usually the deployment's). */
   timeouts: Timeouts;
@@ -54,5 +59,7 @@ export interface Provider {
    */
   chatStream(call: ProviderCall<ChatRequest>): Promise<AsyncIterable<StreamPart>>;
   embeddings?(call: ProviderCall<EmbeddingsRequest>): Promise<EmbeddingsResponse>;
+  /** The provider's own prompt-token count (Anthropic /v1/messages/count_tokens). */
+  countTokens?(call: ProviderCall<ChatRequest>): Promise<{ inputTokens: number }>;
   close(): Promise<void>;
 }

@@ -17,12 +17,26 @@ export interface Surface {
   readonly wireFormat: WireFormat;
   decodeChat(body: unknown): ChatRequest;
   decodeEmbeddings?(body: unknown): EmbeddingsRequest;
-  /** `raw` is the upstream body when it already speaks this surface's wire format. */
-  encodeChat(response: ChatResponse, raw: Record<string, unknown> | undefined): unknown;
+  /** A token-counting request (Anthropic /v1/messages/count_tokens: a Messages body, no max_tokens). */
+  decodeCountTokens?(body: unknown): ChatRequest;
+  /**
+   * `raw` is the upstream body when it already speaks this surface's wire format; `requestId`
+   * names a translated response when the upstream id has the wrong shape for this surface.
+   */
+  encodeChat(
+    response: ChatResponse,
+    raw: Record<string, unknown> | undefined,
+    requestId?: string,
+  ): unknown;
   createStreamEncoder(options: {
     request: ChatRequest;
     requestId: string;
     passthrough: boolean;
   }): StreamEncoder;
   renderError(error: GatewayError): unknown;
+  /**
+   * The gateway key as this surface's clients send it (OpenAI: `Authorization: Bearer`;
+   * Anthropic: `x-api-key` or `Authorization: Bearer`), for the authentication stage.
+   */
+  readApiKey?(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined;
 }

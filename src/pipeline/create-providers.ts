@@ -2,6 +2,7 @@
 
 import type { SwitchyardConfig } from '../config/config-schema.js';
 import type { Provider } from '../core/index.js';
+import { createAnthropicProvider } from '../providers/anthropic/anthropic-provider.js';
 import { createOpenAICompatibleProvider } from '../providers/openai-compatible/openai-compatible-provider.js';
 import { createOpenAIProvider } from '../providers/openai/openai-provider.js';
 import { defaultTimeouts } from '../routing/model-catalog.js';
@@ -29,6 +30,15 @@ export function createProviders(config: SwitchyardConfig): Map<string, Provider>
         break;
       case 'openai-compatible':
         providers.set(name, createOpenAICompatibleProvider(common));
+        break;
+      case 'anthropic':
+        providers.set(
+          name,
+          createAnthropicProvider({
+            ...common,
+            ...(provider.anthropic !== undefined ? { settings: provider.anthropic } : {}),
+          }),
+        );
         break;
     }
   }

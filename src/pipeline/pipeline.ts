@@ -5,6 +5,7 @@ import type { Provider } from '../core/index.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import type { RequestContext } from './request-context.js';
 import { composeStages, type Stage } from './stage.js';
+import { createCountTokensStage } from './stages/count-tokens.js';
 import { createDecodeRequestStage } from './stages/decode-request.js';
 import { createExtractMetadataStage } from './stages/extract-metadata.js';
 import { createInvokeUpstreamStage } from './stages/invoke-upstream.js';
@@ -20,6 +21,8 @@ export function createStages(deps: PipelineDeps): Stage[] {
     createExtractMetadataStage(),
     createDecodeRequestStage(),
     createResolveRouteStage({ catalog: deps.catalog }),
+    // Token counting (Anthropic count_tokens) is answered here and goes no further.
+    createCountTokensStage({ providers: deps.providers }),
     createInvokeUpstreamStage({ providers: deps.providers }),
   ];
 }

@@ -47,7 +47,7 @@ export interface AttemptRecord {
 export interface RequestContext {
   readonly requestId: string;
   readonly surface: Surface;
-  readonly operation: 'chat' | 'embeddings';
+  readonly operation: 'chat' | 'embeddings' | 'count-tokens';
   /** Wall-clock start (ms since epoch) and monotonic start (performance.now()). */
   readonly startedAt: number;
   readonly startTime: number;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { GatewayError, isGatewayError, type Surface } from '../core/index.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
+import { anthropicSurface } from '../surfaces/anthropic/index.js';
 import { openAISurface } from '../surfaces/openai/index.js';
 import { publishRequestFinished } from '../telemetry/events.js';
 import { createResponseSink } from './create-response-sink.js';
@@ -36,11 +37,13 @@ export interface GatewayServer {
   close(): Promise<void>;
 }
 
-type ApiRoute = { surface: Surface; operation: 'chat' | 'embeddings' };
+type ApiRoute = { surface: Surface; operation: 'chat' | 'embeddings' | 'count-tokens' };
 
 const apiRoutes = new Map<string, ApiRoute>([
   ['/v1/chat/completions', { surface: openAISurface, operation: 'chat' }],
   ['/v1/embeddings', { surface: openAISurface, operation: 'embeddings' }],
+  ['/v1/messages', { surface: anthropicSurface, operation: 'chat' }],
+  ['/v1/messages/count_tokens', { surface: anthropicSurface, operation: 'count-tokens' }],
 ]);
 
 function sendJson(
@@ -200,7 +203,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       return;
     }
     renderError(
-      openAISurface,
+      // Anthropic clients parse errors in Anthropic's shape, even for paths we do not serve.
+      path === '/v1/messages' || path.startsWith('/v1/messages/')
+        ? anthropicSurface
+        : openAISurface,
       response,
       new GatewayError('route_not_found', `Unknown endpoint ${request.method ?? ''} ${path}.`),
       {},

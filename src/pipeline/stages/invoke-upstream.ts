@@ -90,7 +90,7 @@ async function streamAttempt(
   const parts = await provider.chatStream({
     request,
     deployment,
-    ...(passthrough ? { passthroughBody: context.body } : {}),
+    ...(passthrough ? { passthroughBody: context.body, clientHeaders: context.headers } : {}),
     signal: context.signal,
     timeouts: deployment.timeouts,
   });
@@ -221,7 +221,7 @@ async function attempt(
   const result = await provider.chat({
     request,
     deployment,
-    ...(passthrough ? { passthroughBody: context.body } : {}),
+    ...(passthrough ? { passthroughBody: context.body, clientHeaders: context.headers } : {}),
     signal: context.signal,
     timeouts: deployment.timeouts,
   });
@@ -229,6 +229,6 @@ async function attempt(
   recordAttempt(context, deployment, startTime);
   context.usage = result.response.usage;
   context.finishReason = result.response.finishReason;
-  sink.sendJson(200, context.surface.encodeChat(result.response, result.raw));
+  sink.sendJson(200, context.surface.encodeChat(result.response, result.raw, context.requestId));
   return { type: 'served' };
 }

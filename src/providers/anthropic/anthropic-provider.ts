@@ -1,0 +1,302 @@
+// Provider for the Anthropic Messages API (and Anthropic-compatible servers) over an undici pool:
+// non-streaming and streaming chat, and token counting.
+// References: https://docs.anthropic.com/en/api/messages, /en/api/messages-streaming,
+// /en/api/messages-count-tokens, /en/api/versioning.
+
+import type { Dispatcher } from 'undici';
+import {
+  UpstreamError,
+  type ChatRequest,
+  type ChatResult,
+  type Provider,
+  type ProviderCall,
+  type StreamPart,
+} from '../../core/index.js';
+import { createAbortScope, type AbortScope } from '../../lib/abort-scope.js';
+import { readCappedText } from '../../lib/read-capped-text.js';
+import { SseDecoder } from '../../lib/sse-decoder.js';
+import { redactExcerpt } from '../openai/openai-error.js';
+import { latestAnthropicVersion, type AnthropicMessage } from './anthropic-api.js';
+import { createAnthropicHttpError, createAnthropicTransportError } from './anthropic-error.js';
+import { convertAnthropicResponse } from './convert-anthropic-response.js';
+import { AnthropicStreamConverter } from './convert-anthropic-stream.js';
+import {
+  convertToAnthropicRequest,
+  type AnthropicRequestSettings,
+} from './convert-to-anthropic-request.js';
+
+export interface AnthropicProviderSettings {
+  /** `anthropic-version` sent on translated requests (fast path: the client's own). */
+  version: string;
+  /** `anthropic-beta` flags always sent (merged with the client's on the fast path). */
+  betas: string[];
+  /** `max_tokens` when an OpenAI-surface request has none (Anthropic requires it). */
+  defaultMaxTokens: number;
+  /** What to do with parameters the version/model rejects: leave them out, or 400. */
+  unsupportedParameters: 'drop' | 'refuse';
+  /** How the key goes upstream: `x-api-key` (every Anthropic-compatible server) or Bearer. */
+  authHeader: 'x-api-key' | 'bearer';
+}
+
+export const defaultAnthropicSettings: AnthropicProviderSettings = {
+  version: latestAnthropicVersion,
+  betas: [],
+  defaultMaxTokens: 4096,
+  unsupportedParameters: 'drop',
+  authHeader: 'x-api-key',
+};
+
+export interface AnthropicProviderOptions {
+  name: string;
+  /** Like the SDK's baseURL: `https://api.anthropic.com` (a trailing `/v1` is accepted). */
+  baseUrl: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  settings?: Partial<AnthropicProviderSettings>;
+  dispatcher: Dispatcher;
+}
+
+type ResponseData = Dispatcher.ResponseData;
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) return value.join(',');
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
+  const settings: AnthropicProviderSettings = { ...defaultAnthropicSettings, ...options.settings };
+  const basePath = new URL(options.baseUrl).pathname.replace(/\/$/, '').replace(/\/v1$/, '');
+  const baseHeaders: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...options.headers,
+  };
+  if (options.apiKey) {
+    if (settings.authHeader === 'bearer') baseHeaders.authorization = `Bearer ${options.apiKey}`;
+    else baseHeaders['x-api-key'] = options.apiKey;
+  }
+
+  /** The version and betas of this call: on the fast path the client's body was written for its own. */
+  function protocolOf(call: ProviderCall<unknown>): { version: string; betas: string[] } {
+    const clientHeaders = call.passthroughBody ? call.clientHeaders : undefined;
+    const version = headerValue(clientHeaders?.['anthropic-version']) ?? settings.version;
+    const clientBetas = headerValue(clientHeaders?.['anthropic-beta']);
+    const betas = [...settings.betas];
+    for (const beta of clientBetas?.split(',') ?? []) {
+      const trimmed = beta.trim();
+      if (trimmed && !betas.includes(trimmed)) betas.push(trimmed);
+    }
+    return { version, betas };
+  }
+
+  function requestSettings(version: string): AnthropicRequestSettings {
+    return {
+      apiVersion: version,
+      defaultMaxTokens: settings.defaultMaxTokens,
+      unsupportedParameters: settings.unsupportedParameters,
+    };
+  }
+
+  async function send(
+    path: string,
+    body: unknown,
+    call: ProviderCall<unknown>,
+    scope: AbortScope,
+    stream: boolean,
+  ): Promise<ResponseData> {
+    const origin = { provider: options.name, deployment: call.deployment.id };
+    const { version, betas } = protocolOf(call);
+    const headers: Record<string, string> = {
+      ...baseHeaders,
+      'anthropic-version': version,
+      ...(stream ? { accept: 'text/event-stream' } : {}),
+    };
+    if (betas.length > 0) headers['anthropic-beta'] = betas.join(',');
+    let response: ResponseData;
+    try {
+      response = await options.dispatcher.request({
+        path: basePath + path,
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: scope.signal,
+        headersTimeout: stream ? call.timeouts.firstByteMs : call.timeouts.totalMs,
+        bodyTimeout: call.timeouts.idleMs,
+      });
+    } catch (error) {
+      throw createAnthropicTransportError(error, origin, scope.signal);
+    }
+    if (response.statusCode >= 400) {
+      const text = await readCappedText(response.body).catch(() => '');
+      throw createAnthropicHttpError(response.statusCode, response.headers, text, origin);
+    }
+    return response;
+  }
+
+  function openScope(call: ProviderCall<unknown>): AbortScope {
+    const scope = createAbortScope(call.signal);
+    scope.setTimer(
+      call.timeouts.totalMs,
+      () =>
+        new UpstreamError(`${options.name} did not finish within ${call.timeouts.totalMs} ms`, {
+          provider: options.name,
+          deployment: call.deployment.id,
+          kind: 'timeout',
+        }),
+    );
+    return scope;
+  }
+
+  async function readJson<T>(
+    response: ResponseData,
+    call: ProviderCall<unknown>,
+    scope: AbortScope,
+  ): Promise<T> {
+    const origin = { provider: options.name, deployment: call.deployment.id };
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw createAnthropicTransportError(error, origin, scope.signal);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new UpstreamError(`${options.name} sent a body that is not JSON`, {
+        ...origin,
+        kind: 'malformed',
+        bodyExcerpt: redactExcerpt(text),
+      });
+    }
+  }
+
+  function buildBody(call: ProviderCall<ChatRequest>): Record<string, unknown> {
+    const { version } = protocolOf(call);
+    return convertToAnthropicRequest({
+      request: call.request,
+      deployment: call.deployment,
+      settings: requestSettings(version),
+      ...(call.passthroughBody ? { passthroughBody: call.passthroughBody } : {}),
+    });
+  }
+
+  async function* readStream(
+    response: ResponseData,
+    call: ProviderCall<ChatRequest>,
+    scope: AbortScope,
+  ): AsyncGenerator<StreamPart> {
+    const origin = { provider: options.name, deployment: call.deployment.id };
+    const decoder = new SseDecoder();
+    const converter = new AnthropicStreamConverter({
+      ...origin,
+      passthrough: call.passthroughBody !== undefined,
+    });
+    const parts: StreamPart[] = [];
+    let cancelFirstEvent: (() => void) | undefined = scope.setTimer(
+      call.timeouts.firstByteMs,
+      () =>
+        new UpstreamError(
+          `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
+          { ...origin, kind: 'ttft_timeout' },
+        ),
+    );
+    let completed = false;
+    try {
+      try {
+        for await (const chunk of response.body) {
+          for (const event of decoder.push(chunk as Buffer)) {
+            if (cancelFirstEvent) {
+              cancelFirstEvent();
+              cancelFirstEvent = undefined;
+            }
+            converter.push(event, parts);
+          }
+          if (parts.length > 0) {
+            for (const part of parts) {
+              yield part;
+              if (part.type === 'error') return;
+            }
+            parts.length = 0;
+          }
+        }
+      } catch (error) {
+        yield { type: 'error', error: createAnthropicTransportError(error, origin, scope.signal) };
+        return;
+      }
+      for (const event of decoder.end()) converter.push(event, parts);
+      converter.end(parts);
+      for (const part of parts) yield part;
+      completed = true;
+    } finally {
+      scope.dispose();
+      // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
+      if (!completed && !response.body.destroyed) response.body.destroy();
+    }
+  }
+
+  return {
+    name: options.name,
+    type: 'anthropic',
+    wireFormat: 'anthropic-messages',
+
+    async chat(call): Promise<ChatResult> {
+      const scope = openScope(call);
+      try {
+        const body = buildBody(call);
+        delete body.stream;
+        const response = await send('/v1/messages', body, call, scope, false);
+        const raw = await readJson<AnthropicMessage>(response, call, scope);
+        if (!raw || typeof raw !== 'object' || !Array.isArray(raw.content)) {
+          throw new UpstreamError(`${options.name} sent a message without content`, {
+            provider: options.name,
+            deployment: call.deployment.id,
+            kind: 'malformed',
+          });
+        }
+        const result: ChatResult = { response: convertAnthropicResponse(raw) };
+        if (call.passthroughBody) result.raw = raw as unknown as Record<string, unknown>;
+        return result;
+      } finally {
+        scope.dispose();
+      }
+    },
+
+    async chatStream(call) {
+      const scope = openScope(call);
+      try {
+        const body = { ...buildBody(call), stream: true };
+        const response = await send('/v1/messages', body, call, scope, true);
+        return readStream(response, call, scope);
+      } catch (error) {
+        scope.dispose();
+        throw error;
+      }
+    },
+
+    async countTokens(call) {
+      const scope = openScope(call);
+      try {
+        const body = buildBody(call);
+        // count_tokens takes the Messages body without max_tokens and stream.
+        delete body.max_tokens;
+        delete body.stream;
+        const response = await send('/v1/messages/count_tokens', body, call, scope, false);
+        const raw = await readJson<{ input_tokens?: unknown }>(response, call, scope);
+        if (typeof raw?.input_tokens !== 'number') {
+          throw new UpstreamError(`${options.name} sent a token count without input_tokens`, {
+            provider: options.name,
+            deployment: call.deployment.id,
+            kind: 'malformed',
+          });
+        }
+        return { inputTokens: raw.input_tokens };
+      } finally {
+        scope.dispose();
+      }
+    },
+
+    async close() {
+      await options.dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+// Bedrock errors → UpstreamError: HTTP errors (restJson1), exception frames inside ConverseStream,
+// and transport failures.
+// Exceptions and statuses: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_Errors
+// and https://docs.aws.amazon.com/bedrock/latest/userguide/troubleshooting-api-error-codes.html
+// The code is read from `x-amzn-errortype` (text after ':' stripped), else `__type`/`code` in the
+// body; the message from `message`/`Message` (the AWS SDKs' parseJsonError does the same).
+
+import {
+  UpstreamError,
+  classifyTransportError,
+  classifyUpstreamStatus,
+  parseRetryAfterMs,
+  type UpstreamErrorKind,
+} from '../../core/index.js';
+
+interface Origin {
+  provider: string;
+  deployment: string;
+}
+
+/** Kind per exception name; anything else falls back to the HTTP status. */
+const kindForException: Record<string, UpstreamErrorKind> = {
+  ThrottlingException: 'rate_limited',
+  // A quota of this account: another deployment (another account or provider) may still serve.
+  ServiceQuotaExceededException: 'rate_limited',
+  ServiceUnavailableException: 'overloaded',
+  // The AWS SDK retries it itself ("not ready to serve inference requests"), status 429.
+  ModelNotReadyException: 'overloaded',
+  InternalServerException: 'server',
+  InternalFailure: 'server',
+  ModelErrorException: 'server',
+  ModelStreamErrorException: 'server',
+  ModelTimeoutException: 'timeout',
+  ValidationException: 'client',
+  AccessDeniedException: 'client',
+  ResourceNotFoundException: 'client',
+  ConflictException: 'client',
+  // Authentication problems are final: a wrong secret does not get better on retry.
+  InvalidSignatureException: 'client',
+  IncompleteSignature: 'client',
+  IncompleteSignatureException: 'client',
+  UnrecognizedClientException: 'client',
+  ExpiredTokenException: 'client',
+  RequestExpired: 'client',
+  MissingAuthenticationTokenException: 'client',
+};
+
+/** Keeps a body excerpt short and free of anything that looks like a credential. */
+export function redactExcerpt(text: string): string {
+  return text
+    .slice(0, 500)
+    .replace(/Bearer\s+[A-Za-z0-9._+/=-]+/gi, 'Bearer [redacted]')
+    .replace(/\b(AKIA|ASIA)[A-Z0-9]{12,}/g, '$1[redacted]')
+    .replace(/Signature=[0-9a-f]{16,}/gi, 'Signature=[redacted]');
+}
+
+function header(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The exception name without namespace or suffix: "aws.x#ThrottlingException:http://…" → "ThrottlingException". */
+export function normalizeExceptionName(raw: string): string {
+  const withoutSuffix = raw.split(':')[0] ?? raw;
+  const withoutNamespace = withoutSuffix.split('#').pop() ?? withoutSuffix;
+  const name = withoutNamespace.trim();
+  // Event-stream frames spell it in camelCase (`:exception-type: throttlingException`).
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+function parseBody(bodyText: string): { code?: string; message?: string } {
+  try {
+    const parsed = JSON.parse(bodyText) as Record<string, unknown>;
+    const code = parsed.__type ?? parsed.code;
+    const message = parsed.message ?? parsed.Message;
+    return {
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(typeof message === 'string' ? { message } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+export function createBedrockHttpError(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  bodyText: string,
+  origin: Origin,
+): UpstreamError {
+  const body = parseBody(bodyText);
+  const rawCode = header(headers, 'x-amzn-errortype') ?? body.code;
+  const exception = rawCode ? normalizeExceptionName(rawCode) : undefined;
+  const kind =
+    (exception !== undefined ? kindForException[exception] : undefined) ??
+    classifyUpstreamStatus(status, bodyText);
+  const upstreamMessage = body.message ?? (redactExcerpt(bodyText) || `HTTP ${status}`);
+  const retryAfterMs = parseRetryAfterMs(headers);
+  return new UpstreamError(
+    `${origin.provider} returned ${status}${exception ? ` ${exception}` : ''}: ${upstreamMessage}`,
+    {
+      ...origin,
+      kind,
+      upstreamStatus: status,
+      // Client errors keep Bedrock's status (400 validation, 403 access denied, 404 not found).
+      ...(kind === 'client' || kind === 'content_policy' ? { status } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      bodyExcerpt: redactExcerpt(bodyText),
+      details: { exception: exception ?? null },
+    },
+  );
+}
+
+/**
+ * An exception frame inside a ConverseStream body: `:message-type: exception` with
+ * `:exception-type` (modeled), or `:message-type: error` with `:error-code` / `:error-message`.
+ */
+export function createBedrockStreamError(
+  exceptionType: string,
+  payloadText: string,
+  origin: Origin,
+): UpstreamError {
+  const exception = normalizeExceptionName(exceptionType);
+  const body = parseBody(payloadText);
+  const kind = kindForException[exception] ?? 'server';
+  return new UpstreamError(
+    `${origin.provider} failed mid-stream with ${exception}: ${body.message ?? (redactExcerpt(payloadText) || 'no message')}`,
+    {
+      ...origin,
+      kind,
+      bodyExcerpt: redactExcerpt(payloadText),
+      details: { exception },
+    },
+  );
+}
+
+/** A thrown transport error (connect, reset, undici timeouts) or an abort → UpstreamError. */
+export function createBedrockTransportError(
+  error: unknown,
+  origin: Origin,
+  signal: AbortSignal,
+): UpstreamError {
+  if (signal.aborted && signal.reason instanceof UpstreamError) return signal.reason;
+  const kind = classifyTransportError(error) ?? 'connect';
+  const code = (error as { code?: string }).code;
+  return new UpstreamError(
+    `${origin.provider} request failed (${code ?? (error as Error).name}): ${(error as Error).message}`,
+    { ...origin, kind, cause: error },
+  );
+}

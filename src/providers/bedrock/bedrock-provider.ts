@@ -1,0 +1,247 @@
+// Provider for AWS Bedrock Runtime: Converse and ConverseStream over an undici pool, signed with
+// SigV4 (or a Bedrock API key), the binary event stream decoded incrementally.
+// Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+// and https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
+
+import type { Dispatcher } from 'undici';
+import {
+  UpstreamError,
+  type ChatRequest,
+  type ChatResult,
+  type Provider,
+  type ProviderCall,
+  type StreamPart,
+} from '../../core/index.js';
+import { createAbortScope, type AbortScope } from '../../lib/abort-scope.js';
+import { EventStreamDecoder, type EventStreamMessage } from '../../lib/event-stream-decoder.js';
+import { readCappedText } from '../../lib/read-capped-text.js';
+import type { BedrockConverseResponse, BedrockInputTokensMode } from './bedrock-api.js';
+import {
+  createBedrockHttpError,
+  createBedrockTransportError,
+  redactExcerpt,
+} from './bedrock-error.js';
+import { convertBedrockResponse } from './convert-bedrock-response.js';
+import { BedrockStreamConverter } from './convert-bedrock-stream.js';
+import { convertToBedrockRequest } from './convert-to-bedrock-request.js';
+import { createBedrockRequestSigner, type BedrockAuth } from './sign-bedrock-request.js';
+
+export interface BedrockProviderOptions {
+  name: string;
+  /** https://bedrock-runtime.<region>.amazonaws.com unless overridden (emulator, VPC endpoint). */
+  baseUrl: string;
+  auth: BedrockAuth;
+  /** Whether `inputTokens` counts the cache fields; see convert-bedrock-usage.ts. */
+  inputTokens: BedrockInputTokensMode;
+  headers?: Record<string, string>;
+  dispatcher: Dispatcher;
+  /** Injectable clock for the signature date (tests). */
+  now?: () => Date;
+}
+
+type ResponseData = Dispatcher.ResponseData;
+
+function headerValue(headers: ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function createBedrockProvider(options: BedrockProviderOptions): Provider {
+  const base = new URL(options.baseUrl);
+  const basePath = base.pathname.replace(/\/$/, '');
+  const sign = createBedrockRequestSigner(options.auth, options.now);
+
+  async function send(
+    operation: 'converse' | 'converse-stream',
+    body: string,
+    call: ProviderCall<ChatRequest>,
+    scope: AbortScope,
+  ): Promise<ResponseData> {
+    const origin = { provider: options.name, deployment: call.deployment.id };
+    // The model ID (or inference-profile ID, or ARN) is one path segment, percent-encoded.
+    const path = `${basePath}/model/${encodeURIComponent(call.deployment.model)}/${operation}`;
+    const stream = operation === 'converse-stream';
+    let response: ResponseData;
+    try {
+      const headers = await sign({
+        method: 'POST',
+        host: base.host,
+        path,
+        headers: {
+          ...options.headers,
+          'content-type': 'application/json',
+          accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json',
+        },
+        body,
+      });
+      response = await options.dispatcher.request({
+        path,
+        method: 'POST',
+        headers,
+        body,
+        signal: scope.signal,
+        // The scope's timers cut hangs with their own kinds (first event for streams, total for
+        // a non-stream answer, whose headers only come when it is complete); undici's body
+        // timer is the idle timeout between chunks.
+        headersTimeout: 0,
+        bodyTimeout: call.timeouts.idleMs,
+      });
+    } catch (error) {
+      throw createBedrockTransportError(error, origin, scope.signal);
+    }
+    if (response.statusCode >= 400) {
+      const text = await readCappedText(response.body).catch(() => '');
+      throw createBedrockHttpError(response.statusCode, response.headers, text, origin);
+    }
+    return response;
+  }
+
+  function openScope(call: ProviderCall<ChatRequest>): AbortScope {
+    const scope = createAbortScope(call.signal);
+    scope.setTimer(
+      call.timeouts.totalMs,
+      () =>
+        new UpstreamError(`${options.name} did not finish within ${call.timeouts.totalMs} ms`, {
+          provider: options.name,
+          deployment: call.deployment.id,
+          kind: 'timeout',
+        }),
+    );
+    return scope;
+  }
+
+  async function* readStream(
+    response: ResponseData,
+    call: ProviderCall<ChatRequest>,
+    scope: AbortScope,
+    cancelFirstEventTimer: () => void,
+  ): AsyncGenerator<StreamPart> {
+    const origin = { provider: options.name, deployment: call.deployment.id };
+    const decoder = new EventStreamDecoder();
+    const requestId = headerValue(response.headers, 'x-amzn-requestid');
+    const converter = new BedrockStreamConverter({
+      ...origin,
+      model: call.deployment.model,
+      id: `bedrock-${requestId ?? Date.now().toString(36)}`,
+      inputTokens: options.inputTokens,
+    });
+    const parts: StreamPart[] = [];
+    let firstEvent = true;
+    let completed = false;
+    try {
+      try {
+        for await (const chunk of response.body) {
+          let messages: EventStreamMessage[];
+          try {
+            messages = decoder.push(chunk as Buffer);
+          } catch (error) {
+            converter.failMalformed(parts, (error as Error).message);
+            messages = [];
+          }
+          for (const message of messages) {
+            if (firstEvent) {
+              firstEvent = false;
+              cancelFirstEventTimer();
+            }
+            converter.push(message, parts);
+          }
+          if (parts.length > 0) {
+            for (const part of parts) {
+              yield part;
+              if (part.type === 'error') return;
+            }
+            parts.length = 0;
+          }
+        }
+      } catch (error) {
+        yield { type: 'error', error: createBedrockTransportError(error, origin, scope.signal) };
+        return;
+      }
+      try {
+        decoder.end();
+      } catch (error) {
+        converter.failMalformed(parts, (error as Error).message);
+      }
+      converter.end(parts);
+      for (const part of parts) yield part;
+      completed = true;
+    } finally {
+      scope.dispose();
+      // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
+      if (!completed && !response.body.destroyed) response.body.destroy();
+    }
+  }
+
+  return {
+    name: options.name,
+    type: 'bedrock',
+    wireFormat: 'bedrock-converse',
+
+    async chat(call): Promise<ChatResult> {
+      const scope = openScope(call);
+      const origin = { provider: options.name, deployment: call.deployment.id };
+      try {
+        const body = JSON.stringify(convertToBedrockRequest(call.request));
+        const response = await send('converse', body, call, scope);
+        let text: string;
+        try {
+          text = await response.body.text();
+        } catch (error) {
+          throw createBedrockTransportError(error, origin, scope.signal);
+        }
+        let raw: BedrockConverseResponse;
+        try {
+          raw = JSON.parse(text) as BedrockConverseResponse;
+        } catch {
+          throw new UpstreamError(`${options.name} sent a body that is not JSON`, {
+            ...origin,
+            kind: 'malformed',
+            bodyExcerpt: redactExcerpt(text),
+          });
+        }
+        if (!raw || typeof raw !== 'object' || !raw.output?.message) {
+          throw new UpstreamError(`${options.name} sent a response without output.message`, {
+            ...origin,
+            kind: 'malformed',
+            bodyExcerpt: redactExcerpt(text),
+          });
+        }
+        const requestId = headerValue(response.headers, 'x-amzn-requestid');
+        return {
+          response: convertBedrockResponse(raw, {
+            id: `bedrock-${requestId ?? Date.now().toString(36)}`,
+            model: call.deployment.model,
+            inputTokens: options.inputTokens,
+          }),
+        };
+      } finally {
+        scope.dispose();
+      }
+    },
+
+    async chatStream(call) {
+      const scope = openScope(call);
+      // Armed before sending, so it covers a hang before the headers as well as after them.
+      const cancelFirstEventTimer = scope.setTimer(
+        call.timeouts.firstByteMs,
+        () =>
+          new UpstreamError(
+            `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
+            { provider: options.name, deployment: call.deployment.id, kind: 'ttft_timeout' },
+          ),
+      );
+      try {
+        const body = JSON.stringify(convertToBedrockRequest(call.request));
+        const response = await send('converse-stream', body, call, scope);
+        return readStream(response, call, scope, cancelFirstEventTimer);
+      } catch (error) {
+        scope.dispose();
+        throw error;
+      }
+    },
+
+    async close() {
+      await options.dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// Re-exports the Anthropic surface.
+export { anthropicSurface } from './anthropic-surface.js';
