@@ -12,6 +12,53 @@ const timeoutsSchema = z.strictObject({
   totalMs: z.number().int().positive().optional(),
 });
 
+// Failure kinds a retry policy may name (UpstreamErrorKind minus the final ones).
+const retryableKinds = [
+  'timeout',
+  'ttft_timeout',
+  'idle_timeout',
+  'connect_timeout',
+  'connect',
+  'reset',
+  'rate_limited',
+  'quota_exceeded',
+  'overloaded',
+  'server',
+  'truncated_stream',
+  'malformed',
+] as const;
+
+/** Fallback chain, retries, request deadline and circuit breakers (docs/resilience.md). */
+const resilienceSchema = z.strictObject({
+  requestTimeoutMs: z.number().int().positive().default(600_000),
+  retries: z
+    .strictObject({
+      maxRetries: z.number().int().min(0).max(10).default(1),
+      on: z
+        .array(z.enum(retryableKinds))
+        .default(['rate_limited', 'overloaded', 'connect', 'connect_timeout']),
+      baseDelayMs: z.number().int().min(0).default(250),
+      maxDelayMs: z.number().int().min(0).default(4_000),
+      maxRetryAfterMs: z.number().int().min(0).default(10_000),
+    })
+    .prefault({}),
+  breaker: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      consecutiveFailures: z.number().int().positive().default(5),
+      failureRate: z
+        .strictObject({
+          threshold: z.number().gt(0).max(1),
+          windowMs: z.number().int().positive().default(60_000),
+          minimumCalls: z.number().int().positive().default(20),
+        })
+        .optional(),
+      cooldownMs: z.number().int().positive().default(30_000),
+      maxCooldownMs: z.number().int().positive().default(300_000),
+    })
+    .prefault({}),
+});
+
 const providerSchema = z.strictObject({
   type: z.enum(providerTypes, {
     error: (issue) =>
@@ -23,6 +70,8 @@ const providerSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   maxConnections: z.number().int().positive().default(256),
   timeouts: timeoutsSchema.optional(),
+  /** Retries on the same deployment for this provider's deployments (resilience.retries.maxRetries). */
+  retries: z.number().int().min(0).max(10).optional(),
   /** type anthropic: API version, betas, default max_tokens, parameter policy (docs/anthropic.md). */
   anthropic: anthropicProviderSchema.optional(),
 });
@@ -32,6 +81,8 @@ const deploymentSchema = z.strictObject({
   model: z.string().min(1),
   region: z.string().min(1).optional(),
   timeouts: timeoutsSchema.optional(),
+  /** Retries on this deployment before the next one (overrides provider and global). */
+  retries: z.number().int().min(0).max(10).optional(),
 });
 
 const serverSchema = z.strictObject({
@@ -61,6 +112,7 @@ export const configSchema = z
       )
       .default({}),
     timeouts: timeoutsSchema.default({}),
+    resilience: resilienceSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const known = Object.keys(config.providers);
@@ -83,3 +135,4 @@ export type SwitchyardConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type DeploymentConfig = z.output<typeof deploymentSchema>;
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
+export type ResilienceConfig = z.output<typeof resilienceSchema>;

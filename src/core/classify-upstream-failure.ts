@@ -3,13 +3,26 @@
 
 import type { UpstreamErrorKind } from './gateway-error.js';
 
-/** Kind for an HTTP error status. `bodyText` lets providers spot content-policy refusals. */
+// A 429 that names billing, quota or a spend limit will not clear by waiting (OpenAI
+// `insufficient_quota`, Anthropic "credit balance" / spend-limit messages).
+const quotaPattern = /insufficient_quota|quota|billing|spend(ing)?[ _]limit|credit balance/i;
+// Refusals for content reasons: OpenAI `content_policy_violation` / `content_filter`, Azure
+// `ResponsibleAIPolicyViolation`, Bedrock guardrails, moderation blocks.
+const contentPolicyPattern =
+  /content[_ ]?policy|content_filter|ResponsibleAIPolicyViolation|guardrail|moderation|safety/i;
+
+/**
+ * Kind for an HTTP error status. `bodyText` tells a quota 429 from a rate limit and spots
+ * content-policy refusals. 408 is a timeout, 409 a transient conflict: both retryable, as the
+ * official SDKs treat them.
+ */
 export function classifyUpstreamStatus(status: number, bodyText = ''): UpstreamErrorKind {
-  if (status === 429) return 'rate_limited';
+  if (status === 429) return quotaPattern.test(bodyText) ? 'quota_exceeded' : 'rate_limited';
   if (status === 529 || status === 503) return 'overloaded';
   if (status === 408) return 'timeout';
+  if (status === 409) return 'server';
   if (status >= 500) return 'server';
-  if (/content[_ ]policy|content_filter|safety/i.test(bodyText)) return 'content_policy';
+  if (contentPolicyPattern.test(bodyText)) return 'content_policy';
   return 'client';
 }
 
@@ -23,6 +36,7 @@ const connectCodes = new Set([
 ]);
 const resetCodes = new Set([
   'ECONNRESET',
+  'ECONNABORTED',
   'EPIPE',
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
@@ -34,9 +48,11 @@ const resetCodes = new Set([
 export function classifyTransportError(error: unknown): UpstreamErrorKind | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'connect_timeout';
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'ttft_timeout';
   if (code === 'UND_ERR_BODY_TIMEOUT') return 'idle_timeout';
+  // llhttp parse errors: the upstream did not speak valid HTTP.
+  if (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return 'malformed';
   if (connectCodes.has(code)) return 'connect';
   if (resetCodes.has(code)) return 'reset';
   return undefined;

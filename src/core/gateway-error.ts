@@ -31,13 +31,21 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * What went wrong upstream. `timeout` is the attempt's total timeout (or the request deadline),
+ * `ttft_timeout` no first event in time, `idle_timeout` too long a silence mid-body,
+ * `connect_timeout` no TCP/TLS connection in time; `quota_exceeded` is a 429 that waiting will
+ * not clear (billing, spend limit): worth another deployment, not a retry of this one.
+ */
 export type UpstreamErrorKind =
   | 'timeout'
   | 'ttft_timeout'
   | 'idle_timeout'
+  | 'connect_timeout'
   | 'connect'
   | 'reset'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'overloaded'
   | 'server'
   | 'client'
@@ -49,9 +57,11 @@ const retryableKinds: ReadonlySet<UpstreamErrorKind> = new Set([
   'timeout',
   'ttft_timeout',
   'idle_timeout',
+  'connect_timeout',
   'connect',
   'reset',
   'rate_limited',
+  'quota_exceeded',
   'overloaded',
   'server',
   'truncated_stream',
@@ -72,9 +82,11 @@ const codeForKind: Record<UpstreamErrorKind, ErrorCode> = {
   timeout: 'upstream_timeout',
   ttft_timeout: 'upstream_timeout',
   idle_timeout: 'upstream_timeout',
+  connect_timeout: 'upstream_timeout',
   connect: 'upstream_error',
   reset: 'upstream_error',
   rate_limited: 'upstream_rate_limited',
+  quota_exceeded: 'upstream_rate_limited',
   overloaded: 'upstream_overloaded',
   server: 'upstream_error',
   client: 'upstream_client_error',
@@ -102,7 +114,10 @@ export class UpstreamError extends GatewayError {
     this.bodyExcerpt = options.bodyExcerpt;
   }
 
-  /** Whether another attempt (same or next deployment) may succeed. Client errors are final. */
+  /**
+   * Whether another deployment may succeed (fall back). Client errors are final. Whether the same
+   * deployment is retried is the retry policy's call (src/resilience/retry-policy.ts).
+   */
   get retryable(): boolean {
     return retryableKinds.has(this.kind);
   }

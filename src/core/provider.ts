@@ -22,6 +22,8 @@ export interface Deployment {
   model: string;
   region?: string;
   timeouts: Timeouts;
+  /** Retries on this deployment before the next one; unset = the global retry policy's. */
+  maxRetries?: number;
 }
 
 export interface ProviderCall<TRequest> {

@@ -5,6 +5,11 @@ export interface AbortScope {
   abort(reason: unknown): void;
   /** Aborts with `reason()` after `ms` unless cancelled; returns the cancel function. */
   setTimer(ms: number, reason: () => unknown): () => void;
+  /**
+   * An idle timer: aborts with `reason()` after `ms` without a `touch()`. `touch` re-arms it
+   * without allocating (Timeout#refresh), so it is cheap to call once per chunk.
+   */
+  setIdleTimer(ms: number, reason: () => unknown): { touch(): void; cancel(): void };
   /** Cancels every timer and detaches from the parent. Idempotent. */
   dispose(): void;
 }
@@ -29,6 +34,22 @@ export function createAbortScope(parent: AbortSignal): AbortScope {
       return () => {
         clearTimeout(timer);
         timers.delete(timer);
+      };
+    },
+    setIdleTimer(ms, reason) {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!controller.signal.aborted) controller.abort(reason());
+      }, ms);
+      timers.add(timer);
+      return {
+        touch: () => {
+          if (timers.has(timer)) timer.refresh();
+        },
+        cancel: () => {
+          clearTimeout(timer);
+          timers.delete(timer);
+        },
       };
     },
     dispose() {

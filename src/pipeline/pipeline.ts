@@ -1,7 +1,9 @@
 // The request pipeline: the stages in run order. Later capabilities (auth, limits, cache, tracing)
 // plug in here as stages.
 
+import { configSchema } from '../config/config-schema.js';
 import type { Provider } from '../core/index.js';
+import { createResilience, type Resilience } from '../resilience/index.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import type { RequestContext } from './request-context.js';
 import { composeStages, type Stage } from './stage.js';
@@ -14,6 +16,8 @@ import { createResolveRouteStage } from './stages/resolve-route.js';
 export interface PipelineDeps {
   catalog: ModelCatalog;
   providers: ReadonlyMap<string, Provider>;
+  /** Breakers, retry policy, deadline (src/resilience); defaults from an empty config. */
+  resilience?: Resilience;
 }
 
 export function createStages(deps: PipelineDeps): Stage[] {
@@ -23,7 +27,15 @@ export function createStages(deps: PipelineDeps): Stage[] {
     createResolveRouteStage({ catalog: deps.catalog }),
     // Token counting (Anthropic count_tokens) is answered here and goes no further.
     createCountTokensStage({ providers: deps.providers }),
-    createInvokeUpstreamStage({ providers: deps.providers }),
+    createInvokeUpstreamStage({
+      providers: deps.providers,
+      resilience:
+        deps.resilience ??
+        createResilience({
+          config: configSchema.parse({}).resilience,
+          routes: deps.catalog.aliases().flatMap((alias) => deps.catalog.resolve(alias) ?? []),
+        }),
+    }),
   ];
 }
 

@@ -42,6 +42,19 @@ export interface AttemptRecord {
   errorKind?: string;
   status?: number;
   message?: string;
+  /** A retry on the same deployment (1 = its first retry); absent on the first try. */
+  retry?: number;
+  /** The circuit breaker let this attempt through as its half-open probe. */
+  probe?: boolean;
+}
+
+/** A deployment the fallback chain did not call (its circuit breaker was open). */
+export interface SkippedDeployment {
+  deployment: string;
+  provider: string;
+  reason: 'circuit_open';
+  /** ms until the breaker lets a probe through (0: a probe was in flight). */
+  retryInMs: number;
 }
 
 export interface RequestContext {
@@ -65,6 +78,18 @@ export interface RequestContext {
   route?: { alias: string; deployments: Deployment[]; reason: string };
   /** invokeUpstream */
   attempts: AttemptRecord[];
+  /** invokeUpstream: deployments skipped because their breaker was open. */
+  skipped?: SkippedDeployment[];
+  /**
+   * invokeUpstream (streams): what reached the client so far, kept when the stream breaks off or
+   * the client leaves before the upstream reported usage (the partial usage of the trace).
+   */
+  partialOutput?: {
+    chunks: number;
+    textChars: number;
+    reasoningChars: number;
+    toolArgumentChars: number;
+  };
   served?: Deployment;
   usage?: Usage;
   finishReason?: FinishReason;

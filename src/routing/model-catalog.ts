@@ -41,11 +41,13 @@ export function createModelCatalog(config: SwitchyardConfig): ModelCatalog {
       deployments: deployments.map((deployment) => {
         const provider = config.providers[deployment.provider];
         const region = deployment.region ?? provider?.region;
+        const maxRetries = deployment.retries ?? provider?.retries;
         return {
           id: `${deployment.provider}/${deployment.model}`,
           provider: deployment.provider,
           model: deployment.model,
           ...(region !== undefined ? { region } : {}),
+          ...(maxRetries !== undefined ? { maxRetries } : {}),
           timeouts: mergeTimeouts(config.timeouts, provider?.timeouts, deployment.timeouts),
         };
       }),

@@ -11,6 +11,7 @@ import { anthropicSurface } from '../surfaces/anthropic/index.js';
 import { openAISurface } from '../surfaces/openai/index.js';
 import { publishRequestFinished } from '../telemetry/events.js';
 import { createResponseSink } from './create-response-sink.js';
+import { handleAdminProviders } from './handle-admin-providers.js';
 import { readJsonBody } from './read-json-body.js';
 
 export interface GatewayServerOptions {
@@ -21,6 +22,10 @@ export interface GatewayServerOptions {
   catalog: ModelCatalog;
   runPipeline: (context: RequestContext) => Promise<void>;
   logger: Logger;
+  /** GET /admin/providers: deployments and breaker states (see handle-admin-providers.ts). */
+  describeProviders?: () => unknown;
+  /** Bearer key for admin routes; without one they answer only on a loopback bind. */
+  adminKey?: string;
 }
 
 export interface GatewayServer {
@@ -66,6 +71,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   let draining = false;
   let boundUrl = '';
   let drained: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
   const { logger } = options;
 
   function finishOne() {
@@ -107,6 +113,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         throw new GatewayError(
           'service_draining',
           'The gateway is shutting down; retry on another replica.',
+          { headers: { connection: 'close' } },
         );
       }
       const body = await readJsonBody(request, options.bodyLimitBytes);
@@ -197,6 +204,15 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       sendJson(response, 200, { status: 'ok' });
       return;
     }
+    if (request.method === 'GET' && path === '/admin/providers' && options.describeProviders) {
+      const answer = handleAdminProviders(request, {
+        host: options.host,
+        adminKey: options.adminKey,
+        describe: options.describeProviders,
+      });
+      sendJson(response, answer.status, answer.body);
+      return;
+    }
     if (request.method === 'GET' && path === '/readyz') {
       if (draining) sendJson(response, 503, { status: 'draining' });
       else sendJson(response, 200, { status: 'ready' });
@@ -238,21 +254,27 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         });
       });
     },
-    async close() {
-      if (draining) return;
-      draining = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (inFlight > 0) {
-        await Promise.race([
-          new Promise<void>((resolve) => {
-            drained = resolve;
-          }),
-          new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs).unref()),
-        ]);
-      }
-      server.closeAllConnections();
-      await closed;
+    close() {
+      // Draining keeps the listener open so that /readyz can answer 503 to the load balancer's
+      // probes (a refused connection says less), while new API requests get 503
+      // `service_draining` with `connection: close`; in-flight requests and streams finish. The
+      // listener closes when the last one is done or the drain timeout passes.
+      closing ??= (async () => {
+        draining = true;
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          await Promise.race([
+            new Promise<void>((resolve) => {
+              drained = resolve;
+            }),
+            new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs).unref()),
+          ]);
+        }
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+      })();
+      return closing;
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { SwitchyardConfig } from '../config/config-schema.js';
 import { createProviders } from '../pipeline/create-providers.js';
 import { createPipeline } from '../pipeline/pipeline.js';
+import { createResilience, type Clock } from '../resilience/index.js';
 import { createModelCatalog } from '../routing/model-catalog.js';
 import { logRequests } from '../telemetry/log-requests.js';
 import { createGatewayServer, type GatewayServer } from './create-gateway-server.js';
@@ -16,10 +17,26 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export function createGateway(config: SwitchyardConfig, logger: Logger): Gateway {
+export interface GatewayOptions {
+  /** Tests inject a manual clock (breaker cooldowns, retry waits) and a fixed jitter source. */
+  clock?: Clock;
+  random?: () => number;
+}
+
+export function createGateway(
+  config: SwitchyardConfig,
+  logger: Logger,
+  options: GatewayOptions = {},
+): Gateway {
   const catalog = createModelCatalog(config);
   const providers = createProviders(config);
-  const runPipeline = createPipeline({ catalog, providers });
+  const resilience = createResilience({
+    config: config.resilience,
+    routes: catalog.aliases().flatMap((alias) => catalog.resolve(alias) ?? []),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const runPipeline = createPipeline({ catalog, providers, resilience });
   const http = createGatewayServer({
     host: config.server.host,
     port: config.server.port,
@@ -28,6 +45,7 @@ export function createGateway(config: SwitchyardConfig, logger: Logger): Gateway
     catalog,
     runPipeline,
     logger,
+    describeProviders: () => resilience.breakers.describe(),
   });
   const unsubscribeLogs = logRequests(logger);
   return {

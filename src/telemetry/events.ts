@@ -26,3 +26,35 @@ export function subscribeRequestFinished(
   requestFinishedChannel.subscribe(handler);
   return () => requestFinishedChannel.unsubscribe(handler);
 }
+
+/**
+ * A deployment's circuit breaker changed state (closed / open / half-open). Published by the
+ * breaker registry (src/resilience/create-breaker-registry.ts); metrics and logs subscribe.
+ */
+export interface BreakerStateChangedEvent {
+  deployment: string;
+  provider: string;
+  from: 'closed' | 'open' | 'half-open';
+  to: 'closed' | 'open' | 'half-open';
+  /** Why: "5 consecutive failures (last: …)", "cooldown of 30000 ms over", "probe succeeded". */
+  reason: string;
+  /** Wall-clock time of the change (ms since epoch). */
+  at: number;
+  consecutiveFailures: number;
+  /** The cooldown now in force (grows with failed probes). */
+  cooldownMs: number;
+}
+
+export const breakerStateChannel = diagnosticsChannel.channel('switchyard:breaker:state');
+
+export function publishBreakerStateChanged(event: BreakerStateChangedEvent): void {
+  if (breakerStateChannel.hasSubscribers) breakerStateChannel.publish(event);
+}
+
+export function subscribeBreakerStateChanged(
+  listener: (event: BreakerStateChangedEvent) => void,
+): () => void {
+  const handler = (message: unknown) => listener(message as BreakerStateChangedEvent);
+  breakerStateChannel.subscribe(handler);
+  return () => breakerStateChannel.unsubscribe(handler);
+}

@@ -2,7 +2,11 @@
 
 import { Writable } from 'node:stream';
 import { parseConfig } from '../../src/config/load-config.js';
-import { createGateway, type Gateway } from '../../src/server/create-gateway.js';
+import {
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+} from '../../src/server/create-gateway.js';
 import { createLogger } from '../../src/telemetry/create-logger.js';
 
 export interface TestGateway {
@@ -15,6 +19,7 @@ export interface TestGateway {
 export async function startGateway(
   rawConfig: Record<string, unknown>,
   env: Record<string, string> = {},
+  options: GatewayOptions = {},
 ): Promise<TestGateway> {
   const config = parseConfig(
     { ...rawConfig, server: { port: 0, ...(rawConfig.server as object | undefined) } },
@@ -29,7 +34,7 @@ export async function startGateway(
     },
   });
   const logger = createLogger({ level: 'info', destination });
-  const gateway = createGateway(config, logger);
+  const gateway = createGateway(config, logger, options);
   const url = await gateway.start();
   return { url, gateway, logs, close: () => gateway.close() };
 }

@@ -1,43 +1,44 @@
-// Stage: attempts the route's deployments in order (route once, attempt many). A stream falls back
-// only while nothing has reached the client; after that a failure becomes an in-band error event.
+// Stage: serves the request from the route's deployments through the fallback chain (route once,
+// attempt many: src/resilience/run-fallback-chain.ts decides retries, fallbacks, breakers and the
+// deadline). This file is the attempt: call the provider, write the answer to the client. A stream
+// falls back only while nothing has reached the client; after that a failure becomes an in-band
+// error event in the surface's format, never a clean end.
 
 import {
   GatewayError,
   UpstreamError,
   isUpstreamError,
   type ChatRequest,
-  type Deployment,
   type Provider,
+  type ProviderCall,
 } from '../../core/index.js';
+import {
+  runFallbackChain,
+  type AttemptReport,
+  type AttemptResult,
+  type ChainAttempt,
+  type Resilience,
+} from '../../resilience/index.js';
 import type { AttemptRecord, RequestContext } from '../request-context.js';
 import type { Stage } from '../stage.js';
 
 export interface InvokeUpstreamDeps {
   providers: ReadonlyMap<string, Provider>;
+  resilience: Resilience;
 }
 
-type AttemptOutcome = { type: 'served' } | { type: 'failed'; error: unknown };
-
-function describeAttempt(attempt: AttemptRecord): string {
-  const status = attempt.status !== undefined ? `, ${attempt.status}` : '';
-  return `${attempt.deployment} (${attempt.errorKind ?? 'error'}${status}, ${Math.round(attempt.durationMs)} ms)`;
-}
-
-function recordAttempt(
-  context: RequestContext,
-  deployment: Deployment,
-  startTime: number,
-  error?: unknown,
-): void {
-  const durationMs = performance.now() - startTime;
+function recordAttempt(context: RequestContext, report: AttemptReport, durationMs: number): void {
   context.upstreamMs += durationMs;
+  const error = report.error;
   const attempt: AttemptRecord = {
-    deployment: deployment.id,
-    provider: deployment.provider,
+    deployment: report.deployment.id,
+    provider: report.deployment.provider,
     startedAt: Date.now() - durationMs,
     durationMs,
     outcome: error === undefined ? 'success' : 'error',
   };
+  if (report.retry > 0) attempt.retry = report.retry;
+  if (report.probe) attempt.probe = true;
   if (error !== undefined) {
     if (context.signal.aborted) {
       attempt.errorKind = 'client_aborted';
@@ -52,54 +53,47 @@ function recordAttempt(
   context.attempts.push(attempt);
 }
 
-function servedHeaders(context: RequestContext, deployment: Deployment): void {
+function servedHeaders(context: RequestContext, deployment: ChainAttempt['deployment']): void {
   context.served = deployment;
   context.sink.setHeader('x-switchyard-provider', deployment.provider);
   context.sink.setHeader('x-switchyard-model', deployment.model);
   context.sink.setHeader('x-switchyard-attempts', String(context.attempts.length + 1));
 }
 
-function allFailed(context: RequestContext, lastError: unknown): GatewayError {
-  const alias = context.route?.alias ?? '';
-  if (context.attempts.length === 0) {
-    return new GatewayError('upstream_unavailable', `No deployment of '${alias}' could be tried.`, {
-      headers: { 'x-should-retry': 'false' },
-    });
-  }
-  const list = context.attempts.map(describeAttempt).join('; ');
-  return new GatewayError(
-    'upstream_unavailable',
-    `All ${context.attempts.length} attempt(s) for '${alias}' failed: ${list}.`,
-    {
-      cause: lastError,
-      details: { attempts: context.attempts },
-      // Both official SDKs would otherwise replay the whole chain twice more.
-      headers: { 'x-should-retry': 'false' },
-    },
-  );
+/** The provider call of one attempt: same-format requests pass the client's body through. */
+function providerCall<TRequest>(
+  context: RequestContext,
+  provider: Provider,
+  attempt: ChainAttempt,
+  request: TRequest,
+  passthrough: boolean,
+): ProviderCall<TRequest> {
+  return {
+    request,
+    deployment: attempt.deployment,
+    ...(passthrough ? { passthroughBody: context.body, clientHeaders: context.headers } : {}),
+    signal: context.signal,
+    timeouts: attempt.timeouts,
+  };
 }
 
 async function streamAttempt(
   context: RequestContext,
   provider: Provider,
-  deployment: Deployment,
+  attempt: ChainAttempt,
   request: ChatRequest,
-  startTime: number,
-): Promise<AttemptOutcome> {
+): Promise<AttemptResult> {
   const passthrough = provider.wireFormat === context.surface.wireFormat;
-  const parts = await provider.chatStream({
-    request,
-    deployment,
-    ...(passthrough ? { passthroughBody: context.body, clientHeaders: context.headers } : {}),
-    signal: context.signal,
-    timeouts: deployment.timeouts,
-  });
+  const parts = await provider.chatStream(
+    providerCall(context, provider, attempt, request, passthrough),
+  );
   const encoder = context.surface.createStreamEncoder({
     request,
     requestId: context.requestId,
     passthrough,
   });
   const sink = context.sink;
+  const output = { chunks: 0, textChars: 0, reasoningChars: 0, toolArgumentChars: 0 };
   let wroteAny = false;
   const iterator = parts[Symbol.asyncIterator]();
   try {
@@ -107,30 +101,37 @@ async function streamAttempt(
       const step = await iterator.next();
       if (step.done) break;
       const part = step.value;
+      if (context.partObservers) for (const observe of context.partObservers) observe(part);
       if (sink.closed) {
-        recordAttempt(context, deployment, startTime, new Error('client disconnected'));
-        return { type: 'served' };
+        return { type: 'served', failure: new Error('client disconnected mid-stream') };
       }
       if (part.type === 'error') {
         if (!wroteAny) return { type: 'failed', error: part.error };
-        recordAttempt(context, deployment, startTime, part.error);
         context.error = part.error;
         sink.write(encoder.encodeError(part.error));
         sink.end();
-        return { type: 'served' };
+        return { type: 'served', failure: part.error };
       }
       if (part.type === 'finish') {
         context.usage = part.usage;
         context.finishReason = part.finishReason;
+      } else if (part.type === 'text-delta') output.textChars += part.delta.length;
+      else if (part.type === 'reasoning-delta') output.reasoningChars += part.delta.length;
+      else if (part.type === 'tool-call-delta') {
+        output.toolArgumentChars += part.argumentsDelta.length;
       }
       const text = encoder.encode(part);
       if (text === '') continue;
       if (!wroteAny) {
         wroteAny = true;
-        servedHeaders(context, deployment);
+        // What the client has received so far: kept on the context if the stream breaks off.
+        context.partialOutput = output;
+        servedHeaders(context, attempt.deployment);
         sink.startStream();
+        context.streamed = true;
         context.ttftMs = performance.now() - context.startTime;
       }
+      output.chunks += 1;
       sink.write(text);
     }
   } finally {
@@ -141,53 +142,21 @@ async function streamAttempt(
     return {
       type: 'failed',
       error: new UpstreamError('upstream stream ended without any event', {
-        provider: deployment.provider,
-        deployment: deployment.id,
+        provider: attempt.deployment.provider,
+        deployment: attempt.deployment.id,
         kind: 'truncated_stream',
       }),
     };
   }
-  recordAttempt(context, deployment, startTime);
   sink.end();
   return { type: 'served' };
 }
 
-/** Adds: context.attempts, context.served, context.usage, context.finishReason, context.ttftMs */
-export function createInvokeUpstreamStage(deps: InvokeUpstreamDeps): Stage {
-  return async function invokeUpstream(context, next) {
-    const route = context.route;
-    if (!route) throw new Error('invokeUpstream needs context.route (resolveRoute runs first)');
-    let lastError: unknown;
-    for (const deployment of route.deployments) {
-      const provider = deps.providers.get(deployment.provider);
-      if (!provider) continue;
-      const startTime = performance.now();
-      let outcome: AttemptOutcome;
-      try {
-        outcome = await attempt(context, provider, deployment, startTime);
-      } catch (error) {
-        outcome = { type: 'failed', error };
-      }
-      if (outcome.type === 'served') {
-        await next();
-        return;
-      }
-      recordAttempt(context, deployment, startTime, outcome.error);
-      lastError = outcome.error;
-      if (context.signal.aborted) throw outcome.error;
-      if (!isUpstreamError(outcome.error)) throw outcome.error;
-      if (!outcome.error.retryable) throw outcome.error;
-    }
-    throw allFailed(context, lastError);
-  };
-}
-
-async function attempt(
+async function runAttempt(
   context: RequestContext,
   provider: Provider,
-  deployment: Deployment,
-  startTime: number,
-): Promise<AttemptOutcome> {
+  attempt: ChainAttempt,
+): Promise<AttemptResult> {
   const sink = context.sink;
   if (context.operation === 'embeddings') {
     const request = context.embeddingsRequest;
@@ -195,40 +164,67 @@ async function attempt(
       throw new GatewayError(
         'invalid_request',
         `The model '${context.route?.alias}' does not serve embeddings.`,
-        {
-          param: 'model',
-        },
+        { param: 'model' },
       );
     }
     const passthrough = provider.wireFormat === 'openai-chat';
-    const response = await provider.embeddings({
-      request,
-      deployment,
-      ...(passthrough ? { passthroughBody: context.body } : {}),
-      signal: context.signal,
-      timeouts: deployment.timeouts,
-    });
-    servedHeaders(context, deployment);
-    recordAttempt(context, deployment, startTime);
+    const response = await provider.embeddings(
+      providerCall(context, provider, attempt, request, passthrough),
+    );
+    servedHeaders(context, attempt.deployment);
     context.usage = response.usage;
-    context.sink.sendJson(200, response.body);
+    sink.sendJson(200, response.body);
     return { type: 'served' };
   }
   const request = context.chatRequest;
   if (!request) throw new Error('invokeUpstream needs context.chatRequest');
-  if (request.stream) return streamAttempt(context, provider, deployment, request, startTime);
+  if (request.stream) return streamAttempt(context, provider, attempt, request);
   const passthrough = provider.wireFormat === context.surface.wireFormat;
-  const result = await provider.chat({
-    request,
-    deployment,
-    ...(passthrough ? { passthroughBody: context.body, clientHeaders: context.headers } : {}),
-    signal: context.signal,
-    timeouts: deployment.timeouts,
-  });
-  servedHeaders(context, deployment);
-  recordAttempt(context, deployment, startTime);
+  const result = await provider.chat(
+    providerCall(context, provider, attempt, request, passthrough),
+  );
+  servedHeaders(context, attempt.deployment);
   context.usage = result.response.usage;
   context.finishReason = result.response.finishReason;
+  context.chatResponse = result.response;
   sink.sendJson(200, context.surface.encodeChat(result.response, result.raw, context.requestId));
   return { type: 'served' };
+}
+
+/**
+ * Adds: context.attempts, context.skipped, context.served, context.usage, context.finishReason,
+ * context.ttftMs, context.partialOutput
+ */
+export function createInvokeUpstreamStage(deps: InvokeUpstreamDeps): Stage {
+  const { providers, resilience } = deps;
+  return async function invokeUpstream(context, next) {
+    const route = context.route;
+    if (!route) throw new Error('invokeUpstream needs context.route (resolveRoute runs first)');
+    let attemptStart = 0;
+    await runFallbackChain({
+      alias: route.alias,
+      deployments: route.deployments,
+      breakers: resilience.breakers,
+      retryPolicyFor: (deployment) => resilience.retryPolicyFor(deployment),
+      clock: resilience.clock,
+      random: resilience.random,
+      deadlineAt: resilience.clock.now() + resilience.requestTimeoutMs,
+      signal: context.signal,
+      canAttempt: (deployment) => providers.has(deployment.provider),
+      attempt: (attempt) => {
+        attemptStart = performance.now();
+        const provider = providers.get(attempt.deployment.provider) as Provider;
+        return runAttempt(context, provider, attempt);
+      },
+      onAttempt: (report) => recordAttempt(context, report, performance.now() - attemptStart),
+      onSkip: (skipped) =>
+        (context.skipped ??= []).push({
+          deployment: skipped.deployment.id,
+          provider: skipped.deployment.provider,
+          reason: skipped.reason,
+          retryInMs: Math.round(skipped.retryInMs),
+        }),
+    });
+    await next();
+  };
 }

@@ -62,10 +62,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
         headers: stream ? streamHeaders : baseHeaders,
         body: JSON.stringify(body),
         signal: scope.signal,
-        // Streams send headers at once, so the header wait is the time to first byte; a
-        // non-streaming answer sends headers only when it is complete.
-        headersTimeout: stream ? call.timeouts.firstByteMs : call.timeouts.totalMs,
-        bodyTimeout: call.timeouts.idleMs,
+        // The scope's own timers cut hangs, each with its kind: a stream's first-event timer
+        // (set before sending, so it covers a hang before and after the headers) and idle timer;
+        // a non-stream answer, whose headers come only when it is complete, by the total timer.
+        // undici's header timer is off so it cannot pre-empt them under the wrong name; its body
+        // timer is the idle timeout of a non-stream body.
+        headersTimeout: 0,
+        bodyTimeout: stream ? 0 : call.timeouts.idleMs,
       });
     } catch (error) {
       throw createOpenAITransportError(error, origin, scope.signal);
@@ -118,10 +121,23 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     }
   }
 
+  /** Time to first event: armed before the request is sent, cancelled by the first SSE event. */
+  function setFirstEventTimer(call: ProviderCall<ChatRequest>, scope: AbortScope): () => void {
+    return scope.setTimer(
+      call.timeouts.firstByteMs,
+      () =>
+        new UpstreamError(
+          `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
+          { provider: options.name, deployment: call.deployment.id, kind: 'ttft_timeout' },
+        ),
+    );
+  }
+
   async function* readStream(
     response: ResponseData,
     call: ProviderCall<ChatRequest>,
     scope: AbortScope,
+    cancelFirstEventTimer: () => void,
   ): AsyncGenerator<StreamPart> {
     const origin = { provider: options.name, deployment: call.deployment.id };
     const decoder = new SseDecoder();
@@ -130,25 +146,26 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       passthrough: call.passthroughBody !== undefined,
     });
     const parts: StreamPart[] = [];
-    let cancelFirstEvent: (() => void) | undefined = scope.setTimer(
-      call.timeouts.firstByteMs,
-      () =>
-        new UpstreamError(
-          `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
-          {
-            ...origin,
-            kind: 'ttft_timeout',
-          },
-        ),
-    );
+    let cancelFirstEvent: (() => void) | undefined = cancelFirstEventTimer;
+    // Armed at the first event (before it, the first-event timer rules), touched by every chunk.
+    let idle: { touch(): void } | undefined;
     let completed = false;
     try {
       try {
         for await (const chunk of response.body) {
+          idle?.touch();
           for (const event of decoder.push(chunk as Buffer)) {
             if (cancelFirstEvent) {
               cancelFirstEvent();
               cancelFirstEvent = undefined;
+              idle = scope.setIdleTimer(
+                call.timeouts.idleMs,
+                () =>
+                  new UpstreamError(
+                    `${options.name} stream was silent for ${call.timeouts.idleMs} ms`,
+                    { ...origin, kind: 'idle_timeout' },
+                  ),
+              );
             }
             converter.push(event, parts);
           }
@@ -204,9 +221,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     async chatStream(call) {
       const scope = openScope(call);
       try {
+        const cancelFirstEventTimer = setFirstEventTimer(call, scope);
         const body = convertToOpenAIRequest(call.request, call.deployment, call.passthroughBody);
         const response = await send('/chat/completions', body, call, scope, true);
-        return readStream(response, call, scope);
+        return readStream(response, call, scope, cancelFirstEventTimer);
       } catch (error) {
         scope.dispose();
         throw error;

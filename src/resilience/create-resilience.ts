@@ -1,0 +1,58 @@
+// Builds the resilience settings of a gateway from its config: breakers per deployment, the
+// retry policy per deployment, the request deadline and the clock they share.
+
+import type { ResilienceConfig } from '../config/config-schema.js';
+import type { Deployment } from '../core/index.js';
+import { systemClock, type Clock } from './clock.js';
+import { createBreakerRegistry, type BreakerRegistry } from './create-breaker-registry.js';
+import type { RetryPolicy } from './retry-policy.js';
+
+export interface Resilience {
+  breakers: BreakerRegistry;
+  clock: Clock;
+  requestTimeoutMs: number;
+  retryPolicyFor(deployment: Deployment): RetryPolicy;
+  random: () => number;
+}
+
+export interface CreateResilienceOptions {
+  config: ResilienceConfig;
+  routes: Iterable<{ alias: string; deployments: readonly Deployment[] }>;
+  /** Tests inject a manual clock and a fixed random source. */
+  clock?: Clock;
+  random?: () => number;
+}
+
+export function createResilience(options: CreateResilienceOptions): Resilience {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const base: RetryPolicy = {
+    maxRetries: config.retries.maxRetries,
+    retryOn: config.retries.on,
+    baseDelayMs: config.retries.baseDelayMs,
+    maxDelayMs: config.retries.maxDelayMs,
+    maxRetryAfterMs: config.retries.maxRetryAfterMs,
+  };
+  const breakerConfig = config.breaker;
+  return {
+    clock,
+    random: options.random ?? Math.random,
+    requestTimeoutMs: config.requestTimeoutMs,
+    breakers: createBreakerRegistry({
+      enabled: breakerConfig.enabled,
+      clock,
+      routes: options.routes,
+      policy: {
+        consecutiveFailures: breakerConfig.consecutiveFailures,
+        cooldownMs: breakerConfig.cooldownMs,
+        maxCooldownMs: Math.max(breakerConfig.maxCooldownMs, breakerConfig.cooldownMs),
+        ...(breakerConfig.failureRate ? { failureRate: breakerConfig.failureRate } : {}),
+      },
+    }),
+    retryPolicyFor(deployment) {
+      return deployment.maxRetries === undefined
+        ? base
+        : { ...base, maxRetries: deployment.maxRetries };
+    },
+  };
+}
