@@ -1,6 +1,7 @@
 // The `switchyard` command line: one file per command, registered here.
 
 import { Command } from 'commander';
+import { registerCacheEvalCommand } from './cache-eval-command.js';
 import { registerCheckConfigCommand } from './check-config-command.js';
 import { registerEmulateCommand } from './emulate-command.js';
 import { registerServeCommand, type CliEnvironment } from './serve-command.js';
@@ -12,5 +13,6 @@ export function createProgram(environment: CliEnvironment): Command {
   registerServeCommand(program, environment);
   registerCheckConfigCommand(program, environment);
   registerEmulateCommand(program, environment);
+  registerCacheEvalCommand(program, environment);
   return program;
 }

@@ -1,6 +1,7 @@
 // The configuration schema (zod): every key, its default, and the cross-references it must satisfy.
 
 import { z } from 'zod';
+import { cacheConfigSchema, checkCacheReferences } from './cache-config-schema.js';
 import { anthropicProviderSchema } from './anthropic-schema.js';
 
 export const providerTypes = ['openai', 'openai-compatible', 'anthropic'] as const;
@@ -113,8 +114,13 @@ export const configSchema = z
       .default({}),
     timeouts: timeoutsSchema.default({}),
     resilience: resilienceSchema.prefault({}),
+    /** Absent: no response cache. `cache: {}` turns on the in-process exact cache. */
+    cache: cacheConfigSchema.optional(),
   })
   .superRefine((config, context) => {
+    checkCacheReferences(config.cache, Object.keys(config.models), (path, message) =>
+      context.addIssue({ code: 'custom', path, message }),
+    );
     const known = Object.keys(config.providers);
     for (const [alias, deployments] of Object.entries(config.models)) {
       deployments.forEach((deployment, index) => {

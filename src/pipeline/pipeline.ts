@@ -12,12 +12,16 @@ import { createDecodeRequestStage } from './stages/decode-request.js';
 import { createExtractMetadataStage } from './stages/extract-metadata.js';
 import { createInvokeUpstreamStage } from './stages/invoke-upstream.js';
 import { createResolveRouteStage } from './stages/resolve-route.js';
+import { createResponseCacheStage } from './stages/response-cache.js';
+import type { ResponseCache } from '../cache/create-response-cache.js';
 
 export interface PipelineDeps {
   catalog: ModelCatalog;
   providers: ReadonlyMap<string, Provider>;
   /** Breakers, retry policy, deadline (src/resilience); defaults from an empty config. */
   resilience?: Resilience;
+  /** Exact + semantic response cache (src/cache); absent when the config has no `cache`. */
+  responseCache?: ResponseCache;
 }
 
 export function createStages(deps: PipelineDeps): Stage[] {
@@ -27,6 +31,7 @@ export function createStages(deps: PipelineDeps): Stage[] {
     createResolveRouteStage({ catalog: deps.catalog }),
     // Token counting (Anthropic count_tokens) is answered here and goes no further.
     createCountTokensStage({ providers: deps.providers }),
+    ...(deps.responseCache ? [createResponseCacheStage({ cache: deps.responseCache })] : []),
     createInvokeUpstreamStage({
       providers: deps.providers,
       resilience:

@@ -3,6 +3,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type {
   ChatRequest,
+  ChatResponse,
+  StreamPart,
   Deployment,
   EmbeddingsRequest,
   FinishReason,
@@ -101,4 +103,29 @@ export interface RequestContext {
   /** Set by the server when the response is over. */
   status?: number;
   error?: GatewayError;
+  /** responseCache: what the cache did, for headers, traces and the saved-cost figure. */
+  cache?: CacheOutcome;
+  /**
+   * responseCache: called by invokeUpstream with every stream part of every attempt (before it is
+   * written), so a stage can assemble the streamed answer. Must not throw or block.
+   */
+  partObservers?: Array<(part: StreamPart) => void>;
+  /** invokeUpstream: the complete non-streaming answer that was served. */
+  chatResponse?: ChatResponse;
+}
+
+export interface CacheOutcome {
+  /** hit/semantic: served from the cache; miss: looked up, not found; bypass: not consulted. */
+  status: 'hit' | 'semantic' | 'miss' | 'bypass';
+  /** Why the cache was bypassed (no-store, not_deterministic, store_unavailable, …). */
+  reason?: string;
+  /** Cosine similarity of a semantic hit. */
+  similarity?: number;
+  /** The exact-cache key (tenant-scoped SHA-256), never the prompt. */
+  key?: string;
+  /** On a hit: the usage of the cached answer, i.e. the tokens the hit did not pay for. */
+  savedUsage?: Usage;
+  /** On a hit: the deployment and provider that produced the cached answer (to price savedUsage). */
+  savedDeployment?: string;
+  savedProvider?: string;
 }

@@ -2,6 +2,7 @@
 
 import type { Logger } from 'pino';
 import type { SwitchyardConfig } from '../config/config-schema.js';
+import { createResponseCache } from '../cache/create-response-cache.js';
 import { createProviders } from '../pipeline/create-providers.js';
 import { createPipeline } from '../pipeline/pipeline.js';
 import { createResilience, type Clock } from '../resilience/index.js';
@@ -36,7 +37,16 @@ export function createGateway(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),
   });
-  const runPipeline = createPipeline({ catalog, providers, resilience });
+  const responseCache =
+    config.cache?.enabled === true
+      ? createResponseCache({ config: config.cache, catalog, providers, logger })
+      : undefined;
+  const runPipeline = createPipeline({
+    catalog,
+    providers,
+    resilience,
+    ...(responseCache ? { responseCache } : {}),
+  });
   const http = createGatewayServer({
     host: config.server.host,
     port: config.server.port,
@@ -60,6 +70,7 @@ export function createGateway(
     async close() {
       await http.close();
       unsubscribeLogs();
+      await responseCache?.close();
       await Promise.all([...providers.values()].map((provider) => provider.close()));
     },
   };

@@ -1,0 +1,217 @@
+// Stage: the response cache. Looks the request up (exact key, then the semantic index when the
+// alias opts in) and serves a hit in the surface's format, as JSON or as a replayed stream; on a
+// miss, lets the request through and stores the answer once it proved complete.
+
+import type { ChatRequest, ChatResponse, FinishReason } from '../../core/index.js';
+import {
+  decodeCachedAnswer,
+  encodeCachedAnswer,
+  type CachedAnswer,
+} from '../../cache/cached-answer.js';
+import { decideCacheability } from '../../cache/cacheability.js';
+import { exactCacheKey, sha256Hex } from '../../cache/canonical-request.js';
+import { StreamAnswerAssembler } from '../../cache/assemble-stream-answer.js';
+import type { CachePolicy, ResponseCache } from '../../cache/create-response-cache.js';
+import { publishCacheEvent } from '../../cache/cache-events.js';
+import { replayStreamParts } from '../../cache/replay-stream-parts.js';
+import { extractGuardFeatures, type GuardFeatures } from '../../cache/semantic/false-hit-guards.js';
+import { semanticPromptOf } from '../../cache/semantic/semantic-prompt.js';
+import { tenantOf } from '../../cache/tenant-of.js';
+import type { RequestContext } from '../request-context.js';
+import type { Stage } from '../stage.js';
+
+/** Answers that ended like this are complete and worth replaying; others are not stored. */
+const storableFinishReasons = new Set<FinishReason['unified']>(['stop', 'length', 'tool-calls']);
+
+interface SemanticProbe {
+  partition: string;
+  vector: Float32Array;
+  features: GuardFeatures;
+}
+
+function setCacheHeader(context: RequestContext, status: string, similarity?: number): void {
+  context.sink.setHeader('x-switchyard-cache', status);
+  if (similarity !== undefined) {
+    context.sink.setHeader('x-switchyard-cache-similarity', similarity.toFixed(4));
+  }
+}
+
+function serveAnswer(context: RequestContext, request: ChatRequest, answer: CachedAnswer): void {
+  const response = answer.response;
+  context.finishReason = response.finishReason;
+  context.sink.setHeader('x-switchyard-attempts', '0');
+  if (!request.stream) {
+    context.sink.sendJson(200, context.surface.encodeChat(response, undefined, context.requestId));
+    return;
+  }
+  const encoder = context.surface.createStreamEncoder({
+    request,
+    requestId: context.requestId,
+    passthrough: false,
+  });
+  let started = false;
+  for (const part of replayStreamParts(response)) {
+    const text = encoder.encode(part);
+    if (text === '') continue;
+    if (!started) {
+      started = true;
+      context.sink.startStream();
+      context.ttftMs = performance.now() - context.startTime;
+    }
+    context.sink.write(text);
+  }
+  context.sink.end();
+}
+
+export interface ResponseCacheDeps {
+  cache: ResponseCache;
+}
+
+/** Adds: context.cache (and on a hit: the response, context.finishReason, context.ttftMs) */
+export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
+  const { cache } = deps;
+
+  async function read(key: string): Promise<CachedAnswer | undefined | 'unavailable'> {
+    try {
+      const bytes = await cache.store.get(key);
+      return bytes === undefined ? undefined : decodeCachedAnswer(bytes);
+    } catch {
+      return 'unavailable';
+    }
+  }
+
+  async function probeSemantic(
+    context: RequestContext,
+    request: ChatRequest,
+    policy: CachePolicy,
+    tenant: string,
+  ): Promise<SemanticProbe | undefined> {
+    const semantic = policy.semantic;
+    if (!semantic) return undefined;
+    const prompt = semanticPromptOf(request);
+    if (!prompt) return undefined;
+    let vector: Float32Array;
+    try {
+      vector = await semantic.embedder.embed(prompt.text, context.signal);
+    } catch (error) {
+      publishCacheEvent({
+        type: 'embedder-error',
+        alias: request.model,
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
+      return undefined;
+    }
+    return {
+      // The hard partition: tenant, alias, embedder, and the exact context before the last turn.
+      partition: sha256Hex(
+        `${tenant}\u0000${request.model}\u0000${semantic.embedder.name}\u0000${prompt.contextHash}`,
+      ),
+      vector,
+      features: extractGuardFeatures(prompt.text),
+    };
+  }
+
+  async function store(
+    context: RequestContext,
+    key: string,
+    response: ChatResponse,
+    policy: CachePolicy,
+    probe: SemanticProbe | undefined,
+  ): Promise<void> {
+    if (!storableFinishReasons.has(response.finishReason.unified)) return;
+    const answer: CachedAnswer = { version: 1, response, storedAt: Date.now() };
+    if (context.served) {
+      answer.deployment = context.served.id;
+      answer.provider = context.served.provider;
+    }
+    try {
+      await cache.store.set(key, encodeCachedAnswer(answer), policy.ttlSeconds);
+      if (probe) {
+        await cache.semantic.remember({ ...probe, key, ttlSeconds: policy.ttlSeconds });
+      }
+    } catch {
+      // Reported by the store as a cache event; the client already has its answer.
+    }
+  }
+
+  return async function responseCache(context, next) {
+    const request = context.chatRequest;
+    const route = context.route;
+    if (context.operation !== 'chat' || !request || !route) {
+      await next();
+      return;
+    }
+    const policy = cache.policyFor(route.alias);
+    const decision = decideCacheability({
+      request,
+      mode: policy.mode,
+      directive: context.metadata.cache,
+    });
+    if (!decision.cacheable) {
+      context.cache = { status: 'bypass', reason: decision.reason };
+      setCacheHeader(context, 'bypass');
+      await next();
+      return;
+    }
+    const tenant = tenantOf(context);
+    const key = exactCacheKey(tenant, request);
+    const found = await read(key);
+    if (found === 'unavailable') {
+      context.cache = { status: 'bypass', reason: 'store_unavailable', key };
+      setCacheHeader(context, 'bypass');
+      await next();
+      return;
+    }
+    if (found) {
+      context.cache = hitOutcome('hit', key, found);
+      setCacheHeader(context, 'hit');
+      serveAnswer(context, request, found);
+      return;
+    }
+    const probe = await probeSemantic(context, request, policy, tenant);
+    if (probe && policy.semantic) {
+      const match = cache.semantic.lookup({
+        ...probe,
+        threshold: policy.semantic.threshold,
+        guards: policy.semantic.guards,
+        alias: route.alias,
+      });
+      if (match) {
+        const answer = await read(match.key);
+        if (answer && answer !== 'unavailable') {
+          context.cache = {
+            ...hitOutcome('semantic', match.key, answer),
+            similarity: match.similarity,
+          };
+          setCacheHeader(context, 'semantic', match.similarity);
+          serveAnswer(context, request, answer);
+          return;
+        }
+        // The answer expired or was evicted: the index entry is stale.
+        if (answer === undefined) cache.semantic.forget(match.key, probe.partition, probe.vector);
+      }
+    }
+    context.cache = { status: 'miss', key };
+    setCacheHeader(context, 'miss');
+    let assembler: StreamAnswerAssembler | undefined;
+    if (request.stream) {
+      const streamAssembler = new StreamAnswerAssembler();
+      assembler = streamAssembler;
+      (context.partObservers ??= []).push((part) => streamAssembler.observe(part));
+    }
+    await next();
+    if (context.error || context.signal.aborted) return;
+    const response = assembler ? assembler.answer() : context.chatResponse;
+    if (response) await store(context, key, response, policy, probe);
+  };
+}
+
+function hitOutcome(status: 'hit' | 'semantic', key: string, answer: CachedAnswer) {
+  return {
+    status,
+    key,
+    savedUsage: answer.response.usage,
+    ...(answer.deployment !== undefined ? { savedDeployment: answer.deployment } : {}),
+    ...(answer.provider !== undefined ? { savedProvider: answer.provider } : {}),
+  };
+}
