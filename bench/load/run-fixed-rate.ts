@@ -1,0 +1,172 @@
+// Open-loop load generator on undici: sends requests on a fixed schedule (request i at
+// start + i / rate) whatever the target's speed, and times each from its SCHEDULED send time, so a
+// stall anywhere (target or generator) shows up in the latency instead of silently lowering the rate
+// (no coordinated omission, no bursts to catch up, no after-the-fact latency correction).
+
+import { Pool } from 'undici';
+import type { BenchRequest } from '../scenario.js';
+import type { CpuUsage } from './process-cpu.js';
+import { summarizeLatencies, type LatencySummary } from './summarize-latencies.js';
+
+export interface FixedRateOptions {
+  /** Origin of the target, e.g. http://127.0.0.1:PORT. */
+  url: string;
+  request: BenchRequest;
+  ratePerSecond: number;
+  /** Measured window. */
+  durationMs: number;
+  /** Sent at the same rate before the window and not recorded (connections, JIT). */
+  warmupMs: number;
+  /** Streamed response: time to first byte is recorded too. */
+  stream: boolean;
+  /** The body must end with this text, else the request counts as an error. */
+  streamEndMarker?: string;
+  /** Upper bound of sockets; enough that no request waits for one at the rates we run. */
+  connections?: number;
+  timeoutMs?: number;
+}
+
+export interface FixedRateResult {
+  offeredRps: number;
+  durationS: number;
+  /** Requests scheduled in the measured window. */
+  sent: number;
+  /** Requests sent in the whole run, warm-up included (for CPU per request). */
+  totalSent: number;
+  ok: number;
+  errors: number;
+  /** The first few error messages, for the log. */
+  errorSamples: string[];
+  /** ok / (last completion − first scheduled send) of the measured window. */
+  achievedRps: number;
+  /** Scheduled send → last byte of the response. */
+  latencyMs: LatencySummary;
+  /** Stream only: scheduled send → first byte of the body (the first SSE event). */
+  firstByteMs?: LatencySummary;
+  /** Actual send − scheduled send: the generator's own lateness (timer granularity ~1 ms). */
+  sendLagMs: LatencySummary;
+  /** The target process's own CPU (filled in by the harness, Linux only). */
+  cpu?: CpuUsage;
+}
+
+export async function runFixedRate(options: FixedRateOptions): Promise<FixedRateResult> {
+  const { request, ratePerSecond } = options;
+  const intervalMs = 1000 / ratePerSecond;
+  const warmupCount = Math.round((ratePerSecond * options.warmupMs) / 1000);
+  const measuredCount = Math.max(1, Math.round((ratePerSecond * options.durationMs) / 1000));
+  const total = warmupCount + measuredCount;
+  const marker = options.streamEndMarker;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const pool = new Pool(options.url, {
+    connections: options.connections ?? 256,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+  });
+  const body = Buffer.from(request.body);
+  const headers = { ...request.headers, 'content-length': String(body.length) };
+
+  const latencies = new Float64Array(measuredCount).fill(Number.NaN);
+  const firstBytes = new Float64Array(measuredCount).fill(Number.NaN);
+  const sendLags = new Float64Array(measuredCount);
+  const errorSamples: string[] = [];
+  let errors = 0;
+  let lastCompletion = 0;
+  let pending = 0;
+  let next = 0;
+  let allScheduled = false;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  function fail(index: number, message: string): void {
+    if (index < warmupCount) return;
+    errors++;
+    if (errorSamples.length < 3) errorSamples.push(message);
+  }
+
+  async function send(index: number, scheduledAt: number): Promise<void> {
+    const sentAt = performance.now();
+    const response = await pool.request({
+      path: request.path,
+      method: 'POST',
+      headers,
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    let firstByteAt = 0;
+    let tail = '';
+    let bytes = 0;
+    for await (const chunk of response.body) {
+      const buffer = chunk as Buffer;
+      if (firstByteAt === 0) firstByteAt = performance.now();
+      bytes += buffer.length;
+      if (marker !== undefined) tail = (tail + buffer.toString('latin1')).slice(-marker.length);
+    }
+    const endAt = performance.now();
+    lastCompletion = Math.max(lastCompletion, endAt);
+    if (index < warmupCount) return;
+    if (response.statusCode !== 200) return fail(index, `status ${response.statusCode}`);
+    if (bytes === 0) return fail(index, 'empty body');
+    if (marker !== undefined && tail !== marker) return fail(index, 'stream ended without marker');
+    const slot = index - warmupCount;
+    latencies[slot] = endAt - scheduledAt;
+    firstBytes[slot] = firstByteAt - scheduledAt;
+    sendLags[slot] = sentAt - scheduledAt;
+  }
+
+  function fire(index: number, scheduledAt: number): void {
+    pending++;
+    send(index, scheduledAt)
+      .catch((error: unknown) =>
+        fail(index, error instanceof Error ? error.message : String(error)),
+      )
+      .finally(() => {
+        pending--;
+        if (allScheduled && pending === 0) resolveDone();
+      });
+  }
+
+  const startAt = performance.now() + 2;
+  const measureStart = startAt + warmupCount * intervalMs;
+  function tick(): void {
+    const now = performance.now();
+    while (next < total) {
+      const scheduledAt = startAt + next * intervalMs;
+      if (scheduledAt > now) break;
+      fire(next, scheduledAt);
+      next++;
+    }
+    if (next < total) {
+      // Node's timers have ~1 ms granularity: a request may leave up to ~1 ms late, and that lag
+      // is inside its latency (the same for every target), and reported as sendLagMs.
+      setTimeout(tick, Math.max(0, startAt + next * intervalMs - performance.now()));
+      return;
+    }
+    allScheduled = true;
+    if (pending === 0) resolveDone();
+  }
+  setTimeout(tick, 2);
+  await done;
+  await pool.close();
+
+  const ok = measuredCount - errors;
+  const latencySamples = latencies.filter((value) => !Number.isNaN(value));
+  const firstByteSamples = firstBytes.filter((value) => !Number.isNaN(value));
+  const windowMs = Math.max(lastCompletion - measureStart, options.durationMs);
+  const result: FixedRateResult = {
+    offeredRps: ratePerSecond,
+    durationS: options.durationMs / 1000,
+    sent: measuredCount,
+    totalSent: total,
+    ok,
+    errors,
+    errorSamples,
+    achievedRps: Math.round((ok / windowMs) * 1000 * 10) / 10,
+    latencyMs: summarizeLatencies(latencySamples),
+    sendLagMs: summarizeLatencies(sendLags),
+  };
+  if (options.stream) result.firstByteMs = summarizeLatencies(firstByteSamples);
+  return result;
+}

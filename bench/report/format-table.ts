@@ -1,0 +1,121 @@
+// Terminal output: one row per run, then the SPEC §3 verdicts in words.
+
+import type { CpuUsage } from '../load/process-cpu.js';
+import type { ScenarioResult } from '../run-scenarios.js';
+import { targetNames, targets, type AddedLatency } from './compare-targets.js';
+
+function cell(value: number | string | undefined, width: number): string {
+  const text =
+    value === undefined
+      ? '-'
+      : typeof value === 'number'
+        ? Number.isFinite(value)
+          ? String(value)
+          : '-'
+        : value;
+  return text.padStart(width);
+}
+
+function ms(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : '-';
+}
+
+export function formatTable(results: readonly ScenarioResult[]): string {
+  const nameWidth = Math.max(8, ...results.map((result) => result.name.length));
+  const lines: string[] = [];
+  const header =
+    'scenario'.padEnd(nameWidth) +
+    '  ' +
+    'load'.padEnd(9) +
+    'target'.padEnd(11) +
+    cell('req/s', 9) +
+    cell('p50 ms', 9) +
+    cell('p99 ms', 9) +
+    cell('1st p50', 9) +
+    cell('1st p99', 9) +
+    cell('µs CPU', 8) +
+    cell('errors', 8);
+  lines.push(header, '-'.repeat(header.length));
+  for (const result of results) {
+    for (const fixed of result.fixed) {
+      for (const name of targetNames) {
+        const run = fixed.targets[name];
+        lines.push(
+          result.name.padEnd(nameWidth) +
+            '  ' +
+            `${fixed.rate}/s`.padEnd(9) +
+            name.padEnd(11) +
+            cell(run.achievedRps.toFixed(0), 9) +
+            cell(ms(run.latencyMs.p50), 9) +
+            cell(ms(run.latencyMs.p99), 9) +
+            cell(run.firstByteMs ? ms(run.firstByteMs.p50) : undefined, 9) +
+            cell(run.firstByteMs ? ms(run.firstByteMs.p99) : undefined, 9) +
+            cell(cpuMicros(run.cpu), 8) +
+            cell(run.errors, 8),
+        );
+      }
+    }
+    for (const name of targetNames) {
+      const run = result.max.targets[name];
+      lines.push(
+        result.name.padEnd(nameWidth) +
+          '  ' +
+          'max'.padEnd(9) +
+          name.padEnd(11) +
+          cell(run.rps.toFixed(0), 9) +
+          cell(ms(run.latencyMs.p50), 9) +
+          cell(ms(run.latencyMs.p99), 9) +
+          cell(undefined, 9) +
+          cell(undefined, 9) +
+          cell(cpuMicros(run.cpu), 8) +
+          cell(run.errors, 8),
+      );
+    }
+  }
+  lines.push(
+    '',
+    'SPEC §3 targets (gateway vs the bare undici proxy, both over the same emulator):',
+  );
+  for (const result of results) {
+    for (const fixed of result.fixed) {
+      const prefix = `${result.name} @ ${fixed.rate}/s`;
+      const { comparison } = fixed;
+      lines.push(`  ${prefix}: ${describeAdded('added p50', comparison.p50)}`);
+      lines.push(`  ${prefix}: ${describeAdded('added p99', comparison.p99)}`);
+      if (comparison.firstByte) {
+        const first = comparison.firstByte;
+        lines.push(
+          `  ${prefix}: ${describeAdded('added first-byte p50', first.p50)}`,
+          `  ${prefix}: first byte gateway − bare proxy p50 = ${ms(first.gatewayMinusBareProxyP50Ms)} ms` +
+            ` (target ≤ ${targets.maxFirstByteGapMs} ms) ${first.verdict.toUpperCase()}`,
+        );
+      }
+    }
+    const max = result.max;
+    lines.push(
+      `  ${result.name} max rate: throughput gateway ${max.targets.gateway.rps.toFixed(0)} / bare proxy ` +
+        `${max.targets['bare-proxy'].rps.toFixed(0)} req/s = ${(max.comparison.gatewayToBareProxy * 100).toFixed(0)} %` +
+        ` (target ≥ ${targets.minThroughputRatio * 100} %) ${max.comparison.verdict.toUpperCase()}`,
+    );
+    if (max.comparison.perCoreGatewayToBareProxy !== null) {
+      lines.push(
+        `  ${result.name} max rate: req/s per core (from CPU time) gateway / bare proxy = ` +
+          `${(max.comparison.perCoreGatewayToBareProxy * 100).toFixed(0)} %`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+function cpuMicros(cpu: CpuUsage | undefined): string | undefined {
+  return cpu ? (cpu.msPerRequest * 1000).toFixed(0) : undefined;
+}
+
+function describeAdded(label: string, added: AddedLatency): string {
+  const ratio =
+    added.ratio === null ? 'no ratio (bare proxy added ≤ 0 ms)' : `${added.ratio.toFixed(2)}×`;
+  return (
+    `${label} gateway ${ms(added.gatewayMs)} ms vs bare proxy ${ms(added.bareProxyMs)} ms = ${ratio}` +
+    ` (target ≤ ${targets.maxAddedRatio}×) ${added.verdict.toUpperCase()}`
+  );
+}

@@ -1,0 +1,179 @@
+// The benchmark harness: for each scenario, fixed-rate runs at each rate then max-rate runs, each
+// against the emulator directly, the bare proxy and the gateway back to back (so the machine's
+// background load drifts as little as possible between the three figures being compared).
+
+import { request } from 'undici';
+import { cpuUsage, readProcessCpuMs, type CpuUsage } from './load/process-cpu.js';
+import { runFixedRate, type FixedRateResult } from './load/run-fixed-rate.js';
+import { runMaxRate, type MaxRateResult } from './load/run-max-rate.js';
+import {
+  compareFixed,
+  compareMax,
+  targetNames,
+  type FixedComparison,
+  type MaxComparison,
+  type TargetName,
+} from './report/compare-targets.js';
+import type { BenchRequest, Scenario } from './scenario.js';
+import { createTargetSet, type ScenarioTargets } from './targets.js';
+
+export interface BenchSettings {
+  /** Fixed rates, req/s. */
+  rates: number[];
+  fixedDurationMs: number;
+  warmupMs: number;
+  maxDurationMs: number;
+  /** Connections of the max-rate (closed-loop) runs. */
+  maxConnections: number;
+  /** Pause between two runs, so one run's tail does not land in the next. */
+  settleMs: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  description: string;
+  stream: boolean;
+  fixed: Array<{
+    rate: number;
+    targets: Record<TargetName, FixedRateResult>;
+    comparison: FixedComparison;
+  }>;
+  max: { targets: Record<TargetName, MaxRateResult>; comparison: MaxComparison };
+}
+
+export interface RunScenariosOptions {
+  scenarios: readonly Scenario[];
+  settings: BenchSettings;
+  gatewayExecArgv?: string[];
+  progress: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function requestFor(scenario: Scenario, target: TargetName): BenchRequest {
+  return target === 'gateway' ? scenario.gatewayRequest : scenario.upstreamRequest;
+}
+
+function childOf(targets: ScenarioTargets, target: TargetName) {
+  if (target === 'emulator') return targets.emulator;
+  if (target === 'bare-proxy') return targets.bareProxy;
+  return targets.gateway;
+}
+
+function urlOf(targets: ScenarioTargets, target: TargetName): string {
+  return childOf(targets, target).url;
+}
+
+/** One request per target before measuring: a misconfigured target fails loudly, not as numbers. */
+async function checkTarget(name: TargetName, url: string, scenario: Scenario): Promise<void> {
+  const benchRequest = requestFor(scenario, name);
+  const response = await request(url + benchRequest.path, {
+    method: 'POST',
+    headers: benchRequest.headers,
+    body: benchRequest.body,
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) {
+    throw new Error(
+      `${scenario.name}: ${name} answered ${response.statusCode}: ${text.slice(0, 300)}`,
+    );
+  }
+  const marker = scenario.streamEndMarker;
+  if (scenario.stream && marker !== undefined && !text.endsWith(marker)) {
+    throw new Error(
+      `${scenario.name}: ${name}'s stream did not end with ${JSON.stringify(marker)}`,
+    );
+  }
+}
+
+function describeCpu(cpu: CpuUsage | undefined): string {
+  return cpu ? `, ${Math.round(cpu.msPerRequest * 1000)} µs CPU/request` : '';
+}
+
+function describeFixed(result: FixedRateResult): string {
+  const firstByte = result.firstByteMs
+    ? `, first byte p50 ${result.firstByteMs.p50} ms p99 ${result.firstByteMs.p99} ms`
+    : '';
+  const errors = result.errors ? `, ${result.errors} errors (${result.errorSamples[0]})` : '';
+  return `${result.achievedRps} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${firstByte}${describeCpu(result.cpu)}${errors}`;
+}
+
+export async function runScenarios(options: RunScenariosOptions): Promise<ScenarioResult[]> {
+  const { settings, progress } = options;
+  const targetSet = createTargetSet({
+    log: progress,
+    ...(options.gatewayExecArgv ? { gatewayExecArgv: options.gatewayExecArgv } : {}),
+  });
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of options.scenarios) {
+      const targets = await targetSet.forScenario(scenario);
+      for (const name of targetNames) await checkTarget(name, urlOf(targets, name), scenario);
+      await scenario.prepare?.({
+        gatewayUrl: targets.gateway.url,
+        upstreamUrl: targets.emulator.url,
+      });
+
+      const fixed: ScenarioResult['fixed'] = [];
+      for (const rate of settings.rates) {
+        const runs = {} as Record<TargetName, FixedRateResult>;
+        for (const name of targetNames) {
+          progress(`${scenario.name} · ${rate} req/s fixed · ${name} …`);
+          const pid = childOf(targets, name).pid;
+          const cpuBefore = readProcessCpuMs(pid);
+          const run = await runFixedRate({
+            url: urlOf(targets, name),
+            request: requestFor(scenario, name),
+            ratePerSecond: rate,
+            durationMs: settings.fixedDurationMs,
+            warmupMs: settings.warmupMs,
+            stream: scenario.stream,
+            ...(scenario.streamEndMarker !== undefined
+              ? { streamEndMarker: scenario.streamEndMarker }
+              : {}),
+          });
+          const cpu = cpuUsage(cpuBefore, readProcessCpuMs(pid), run.totalSent);
+          if (cpu) run.cpu = cpu;
+          runs[name] = run;
+          progress(`  ${describeFixed(run)}`);
+          await sleep(settings.settleMs);
+        }
+        fixed.push({ rate, targets: runs, comparison: compareFixed(runs) });
+      }
+
+      const maxRuns = {} as Record<TargetName, MaxRateResult>;
+      for (const name of targetNames) {
+        progress(
+          `${scenario.name} · max rate (${settings.maxConnections} connections) · ${name} …`,
+        );
+        const pid = childOf(targets, name).pid;
+        const cpuBefore = readProcessCpuMs(pid);
+        const run = await runMaxRate({
+          url: urlOf(targets, name),
+          request: requestFor(scenario, name),
+          connections: settings.maxConnections,
+          durationMs: settings.maxDurationMs,
+        });
+        const cpu = cpuUsage(cpuBefore, readProcessCpuMs(pid), run.completed);
+        if (cpu) run.cpu = cpu;
+        maxRuns[name] = run;
+        progress(
+          `  ${run.rps} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms` +
+            describeCpu(run.cpu) +
+            (run.errors ? `, ${run.errors} errors` : ''),
+        );
+        await sleep(settings.settleMs);
+      }
+      results.push({
+        name: scenario.name,
+        description: scenario.description,
+        stream: scenario.stream,
+        fixed,
+        max: { targets: maxRuns, comparison: compareMax(maxRuns) },
+      });
+    }
+  } finally {
+    await targetSet.close();
+  }
+  return results;
+}

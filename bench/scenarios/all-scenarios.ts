@@ -1,0 +1,8 @@
+// Every benchmark scenario, in run order. A new scenario is one file in this folder plus one line
+// in this list (see BENCHMARKS.md, "Adding a scenario").
+
+import type { Scenario } from '../scenario.js';
+import { chatStreamScenario } from './chat-stream.js';
+import { chatScenario } from './chat.js';
+
+export const allScenarios: readonly Scenario[] = [chatScenario, chatStreamScenario];
