@@ -34,6 +34,11 @@ export function validateAnthropicMessages(
   }
   const messagesError = validateMessages(body.messages as unknown[]);
   if (messagesError) return messagesError;
+  const samplingError = validateSampling(
+    body,
+    String(exchange.request.headers['anthropic-version']),
+  );
+  if (samplingError) return samplingError;
   if (!context.isKnownModel(body.model)) return { status: 404, message: `model: ${body.model}` };
   return undefined;
 }
@@ -83,5 +88,28 @@ function validateMessages(messages: unknown[]): ErrorSpec | undefined {
     }
   }
   if (messages.length === 0) return bad('messages: at least one message is required');
+  return undefined;
+}
+
+/**
+ * Sampling parameters. https://platform.claude.com/docs/en/api/versioning : API version 2026-10-21
+ * removed `temperature`, `top_p` and `top_k` (400 at any value). Under 2023-06-01, models from
+ * Opus 4.7 / Sonnet 5 / Haiku 5.5 on reject them ("`temperature` is deprecated for this model.").
+ */
+function validateSampling(body: Json, version: string): ErrorSpec | undefined {
+  const present = ['temperature', 'top_p', 'top_k'].filter((name) => body[name] !== undefined);
+  const first = present[0];
+  if (first === undefined) return undefined;
+  if (version >= '2026-10-21') return bad(`${first}: Extra inputs are not permitted`);
+  const match = /claude-([a-z]+)-(\d+)(?:-(\d{1,2})(?!\d))?/.exec(String(body.model));
+  if (match) {
+    const family = match[1];
+    const modelVersion = Number(match[2]) * 100 + Number(match[3] ?? 0);
+    const newest =
+      (family === 'opus' && modelVersion >= 407) ||
+      (family === 'sonnet' && modelVersion >= 500) ||
+      (family === 'haiku' && modelVersion >= 505);
+    if (newest) return bad(`\`${first}\` is deprecated for this model.`);
+  }
   return undefined;
 }
