@@ -1,10 +1,37 @@
 // The configuration schema (zod): every key, its default, and the cross-references it must satisfy.
 
 import { z } from 'zod';
-import { cacheConfigSchema, checkCacheReferences } from './cache-config-schema.js';
 import { anthropicProviderSchema } from './anthropic-schema.js';
+import {
+  bedrockProviderFields,
+  checkBedrockProviders,
+  fillBedrockDefaults,
+} from './bedrock-provider-config.js';
+import { cacheConfigSchema, checkCacheReferences } from './cache-config-schema.js';
+import {
+  checkRoutingReferences,
+  fillBaseUrlFromReplicas,
+  replicaPoolSchema,
+  routingSchema,
+} from './routing-schema.js';
+import {
+  databaseSchema,
+  metricsSchema,
+  otelSchema,
+  pricingSchema,
+  tracesSchema,
+} from './observability-schema.js';
+import {
+  adminSchema,
+  alertsSchema,
+  capsSchema,
+  checkGovernanceReferences,
+  keysSchema,
+  limitsSchema,
+  redisSchema,
+} from './governance-schema.js';
 
-export const providerTypes = ['openai', 'openai-compatible', 'anthropic'] as const;
+export const providerTypes = ['openai', 'openai-compatible', 'anthropic', 'bedrock'] as const;
 
 const timeoutsSchema = z.strictObject({
   connectMs: z.number().int().positive().optional(),
@@ -73,8 +100,18 @@ const providerSchema = z.strictObject({
   timeouts: timeoutsSchema.optional(),
   /** Retries on the same deployment for this provider's deployments (resilience.retries.maxRetries). */
   retries: z.number().int().min(0).max(10).optional(),
+  /** openai-compatible: a self-hosted pool of replica URLs (baseUrl defaults to the first). */
+  replicas: z
+    .array(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }))
+    .min(1)
+    .max(31)
+    .optional(),
+  /** Balancing, health checks and adapters of the replica pool (docs/routing.md). */
+  pool: replicaPoolSchema.optional(),
   /** type anthropic: API version, betas, default max_tokens, parameter policy (docs/anthropic.md). */
   anthropic: anthropicProviderSchema.optional(),
+  /** type bedrock: SigV4 credentials and usage semantics (docs/bedrock.md). */
+  ...bedrockProviderFields,
 });
 
 const deploymentSchema = z.strictObject({
@@ -105,7 +142,15 @@ export const configSchema = z
   .strictObject({
     server: serverSchema.default(serverSchema.parse({})),
     logging: loggingSchema.default(loggingSchema.parse({})),
-    providers: z.record(z.string().min(1), providerSchema).default({}),
+    providers: z
+      .record(
+        z.string().min(1),
+        z.preprocess(
+          (value) => fillBedrockDefaults(fillBaseUrlFromReplicas(value)),
+          providerSchema,
+        ),
+      )
+      .default({}),
     models: z
       .record(
         z.string().min(1),
@@ -113,12 +158,34 @@ export const configSchema = z
       )
       .default({}),
     timeouts: timeoutsSchema.default({}),
+    database: databaseSchema.prefault({}),
+    traces: tracesSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
+    otel: otelSchema.prefault({}),
+    pricing: pricingSchema.prefault({}),
     resilience: resilienceSchema.prefault({}),
     /** Absent: no response cache. `cache: {}` turns on the in-process exact cache. */
     cache: cacheConfigSchema.optional(),
+    /** Virtual keys, admin API, token rate limits, USD caps, alerts (docs/governance.md). */
+    admin: adminSchema.prefault({}),
+    keys: keysSchema.prefault({}),
+    redis: redisSchema.prefault({}),
+    limits: limitsSchema.prefault({}),
+    caps: capsSchema.prefault({}),
+    alerts: alertsSchema.prefault({}),
+    routing: routingSchema.prefault({}),
   })
   .superRefine((config, context) => {
+    checkGovernanceReferences(config, (path, message) =>
+      context.addIssue({ code: 'custom', path, message }),
+    );
     checkCacheReferences(config.cache, Object.keys(config.models), (path, message) =>
+      context.addIssue({ code: 'custom', path, message }),
+    );
+    checkRoutingReferences(config, (path, message) =>
+      context.addIssue({ code: 'custom', path, message }),
+    );
+    checkBedrockProviders(config.providers, (path, message) =>
       context.addIssue({ code: 'custom', path, message }),
     );
     const known = Object.keys(config.providers);

@@ -1,6 +1,8 @@
 // The per-request context the stages share; each field says which stage adds it.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { VirtualKey } from '../keys/virtual-key.js';
+import type { TokenEstimate } from '../limits/estimate-tokens.js';
 import type {
   ChatRequest,
   ChatResponse,
@@ -73,11 +75,31 @@ export interface RequestContext {
   readonly sink: ResponseSink;
   /** extractMetadata */
   metadata: RequestMetadata;
+  /** authenticate: the gateway key (absent in keyless mode). Its id, user, team, tier, region. */
+  key?: VirtualKey;
+  /** rateLimit / spendCap: the tokens reserved before the call (prompt + max output). */
+  tokenEstimate?: TokenEstimate;
   /** decodeRequest */
   chatRequest?: ChatRequest;
   embeddingsRequest?: EmbeddingsRequest;
   /** resolveRoute */
-  route?: { alias: string; deployments: Deployment[]; reason: string };
+  route?: {
+    alias: string;
+    deployments: Deployment[];
+    reason: string;
+    /** The router alias the client asked for (`auto`) and what it decided. */
+    router?: {
+      name: string;
+      tier?: string;
+      rule?: string;
+      classifier?: string;
+      confidence?: number;
+      classifyMicros: number;
+    };
+    /** The request's region and the residency policy applied to the chain. */
+    region?: string;
+    residency?: 'off' | 'prefer' | 'strict';
+  };
   /** invokeUpstream */
   attempts: AttemptRecord[];
   /** invokeUpstream: deployments skipped because their breaker was open. */

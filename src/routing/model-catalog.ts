@@ -19,6 +19,8 @@ export interface ModelRoute {
 export interface ModelCatalog {
   resolve(alias: string): ModelRoute | undefined;
   aliases(): string[];
+  /** Router aliases (`routing.routers`, e.g. `auto`): listed by GET /v1/models, resolved by routing. */
+  routers?(): string[];
 }
 
 function mergeTimeouts(...layers: Array<TimeoutsConfig | undefined>): Timeouts {
@@ -56,5 +58,6 @@ export function createModelCatalog(config: SwitchyardConfig): ModelCatalog {
   return {
     resolve: (alias) => routes.get(alias),
     aliases: () => [...routes.keys()],
+    routers: () => Object.keys(config.routing.routers),
   };
 }

@@ -26,6 +26,15 @@ export interface GatewayServerOptions {
   describeProviders?: () => unknown;
   /** Bearer key for admin routes; without one they answer only on a loopback bind. */
   adminKey?: string;
+  /**
+   * The model aliases the caller's key may list (GET /v1/models); undefined: all. Rejects with a
+   * GatewayError (401) when keys are required and the caller has none.
+   */
+  allowedModels?: (headers: IncomingMessage['headers']) => Promise<readonly string[] | undefined>;
+  /** /admin/keys routes (admin-keys-routes.ts); returns whether it answered the request. */
+  adminKeysRoutes?: (request: IncomingMessage, response: ServerResponse, path: string) => boolean;
+  /** GET <path>: Prometheus metrics (src/telemetry/create-metrics.ts). */
+  metrics?: { path: string; contentType: string; render(): Promise<string> };
 }
 
 export interface GatewayServer {
@@ -170,6 +179,26 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     }
   }
 
+  async function listModels(request: IncomingMessage, response: ServerResponse) {
+    let allowed: readonly string[] | undefined;
+    try {
+      allowed = await options.allowedModels?.(request.headers);
+    } catch (thrown) {
+      const error = isGatewayError(thrown)
+        ? thrown
+        : new GatewayError('internal_error', 'Internal error listing models.', { cause: thrown });
+      renderError(openAISurface, response, error, {});
+      return;
+    }
+    const aliases = [...options.catalog.aliases(), ...(options.catalog.routers?.() ?? [])];
+    sendJson(response, 200, {
+      object: 'list',
+      data: aliases
+        .filter((alias) => allowed === undefined || allowed.includes(alias))
+        .map((alias) => ({ id: alias, object: 'model', created: 0, owned_by: 'switchyard' })),
+    });
+  }
+
   function handle(request: IncomingMessage, response: ServerResponse) {
     const url = request.url ?? '/';
     const query = url.indexOf('?');
@@ -189,17 +218,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       return;
     }
     if (request.method === 'GET' && path === '/v1/models') {
-      sendJson(response, 200, {
-        object: 'list',
-        data: options.catalog.aliases().map((alias) => ({
-          id: alias,
-          object: 'model',
-          created: 0,
-          owned_by: 'switchyard',
-        })),
-      });
+      void listModels(request, response);
       return;
     }
+    if (options.adminKeysRoutes?.(request, response, path)) return;
     if (request.method === 'GET' && path === '/healthz') {
       sendJson(response, 200, { status: 'ok' });
       return;
@@ -211,6 +233,17 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         describe: options.describeProviders,
       });
       sendJson(response, answer.status, answer.body);
+      return;
+    }
+    if (request.method === 'GET' && options.metrics && path === options.metrics.path) {
+      const metrics = options.metrics;
+      metrics.render().then(
+        (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        (error: unknown) => {
+          logger.error({ err: error }, 'metrics rendering failed');
+          if (!response.headersSent) response.writeHead(500).end();
+        },
+      );
       return;
     }
     if (request.method === 'GET' && path === '/readyz') {

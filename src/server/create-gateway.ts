@@ -7,13 +7,20 @@ import { createProviders } from '../pipeline/create-providers.js';
 import { createPipeline } from '../pipeline/pipeline.js';
 import { createResilience, type Clock } from '../resilience/index.js';
 import { createModelCatalog } from '../routing/model-catalog.js';
-import { logRequests } from '../telemetry/log-requests.js';
+import { createRouting } from '../routing/create-routing.js';
+import { createTelemetry } from '../telemetry/create-telemetry.js';
+import { createGovernance } from '../pipeline/create-governance.js';
+import { requireKey } from '../pipeline/stages/authenticate.js';
+import { logLimitEvents } from '../limits/log-limit-events.js';
+import { createAdminKeysRoutes } from './admin-keys-routes.js';
 import { createGatewayServer, type GatewayServer } from './create-gateway-server.js';
 
 export interface Gateway {
   readonly url: string;
   readonly http: GatewayServer;
   start(): Promise<string>;
+  /** false: keyless (no keys configured, e.g. demo mode): anyone who reaches the port may call. */
+  readonly keysRequired: boolean;
   /** Drains in-flight requests (up to server.drainTimeoutMs), then closes upstream pools. */
   close(): Promise<void>;
 }
@@ -41,10 +48,18 @@ export function createGateway(
     config.cache?.enabled === true
       ? createResponseCache({ config: config.cache, catalog, providers, logger })
       : undefined;
+  const routing = createRouting({ config: config.routing, catalog, providers });
+  // Traces, metrics, spans and the request log; `http` is read lazily by the in-flight gauge.
+  const telemetry = createTelemetry({ config, logger, inFlightRequests: () => http.inFlight });
+  // Keys, token rate limits, USD caps and alerts (docs/governance.md).
+  const governance = createGovernance(config, logger);
   const runPipeline = createPipeline({
+    governance,
+    telemetryStage: telemetry.stage,
     catalog,
     providers,
     resilience,
+    routing,
     ...(responseCache ? { responseCache } : {}),
   });
   const http = createGatewayServer({
@@ -56,20 +71,45 @@ export function createGateway(
     runPipeline,
     logger,
     describeProviders: () => resilience.breakers.describe(),
+    ...(config.admin.apiKey !== undefined ? { adminKey: config.admin.apiKey } : {}),
+    ...(governance.keysRequired
+      ? { allowedModels: async (headers) => (await requireKey(governance.keys, headers)).models }
+      : {}),
+    adminKeysRoutes: createAdminKeysRoutes({
+      adminApiKey: config.admin.apiKey,
+      keys: governance.keys,
+      logger,
+    }),
+    ...(telemetry.metrics
+      ? {
+          metrics: {
+            path: config.metrics.path,
+            contentType: telemetry.metrics.contentType,
+            render: telemetry.metrics.render,
+          },
+        }
+      : {}),
   });
-  const unsubscribeLogs = logRequests(logger);
+  let unsubscribeLimitLogs: (() => void) | undefined;
   return {
     get url() {
       return http.url;
     },
     http,
+    keysRequired: governance.keysRequired,
     async start() {
+      unsubscribeLimitLogs ??= logLimitEvents(logger);
+      await governance.start();
+      telemetry.start();
       await http.listen();
       return http.url;
     },
     async close() {
       await http.close();
-      unsubscribeLogs();
+      await governance.close();
+      unsubscribeLimitLogs?.();
+      // After the drain: every finished request has been queued; flush them (or spool them).
+      await telemetry.close();
       await responseCache?.close();
       await Promise.all([...providers.values()].map((provider) => provider.close()));
     },
