@@ -1,4 +1,5 @@
 // Applies the part of a fault plan that happens before the reply: latency, reset, hang, status.
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { Exchange } from './exchange.js';
 import type { ErrorSpec } from './render-error.js';
 import { sendJson } from './send-json.js';
@@ -8,6 +9,8 @@ export async function applyFaultBeforeHeaders(
   exchange: Exchange,
   renderErrorBody: (spec: ErrorSpec) => string,
   contentType: string,
+  /** Extra headers of an error reply (Bedrock's x-amzn-errortype). */
+  errorHeaders?: (spec: ErrorSpec) => OutgoingHttpHeaders,
 ): Promise<boolean> {
   const fault = exchange.fault;
   if (!fault) return false;
@@ -24,8 +27,10 @@ export async function applyFaultBeforeHeaders(
   if (fault.status !== undefined && fault.status >= 300) {
     const spec: ErrorSpec = { status: fault.status };
     if (fault.errorType !== undefined) spec.type = fault.errorType;
-    const headers =
-      fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : undefined;
+    const headers = {
+      ...errorHeaders?.(spec),
+      ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
+    };
     sendJson(exchange, fault.status, renderErrorBody(spec), headers);
     return true;
   }

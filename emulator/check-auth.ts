@@ -35,6 +35,9 @@ export function checkAuth(
           : 'invalid x-api-key';
       return context.renderError({ status: 401, message }, requestId);
     }
+    case 'bedrock':
+      // Checked per request by handle-bedrock.ts (SigV4 or a Bedrock API key).
+      return undefined;
   }
 }
 

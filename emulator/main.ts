@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './start-emulator.js';
 import type { EmulatorKind, EmulatorOptions } from './types.js';
 
-const KINDS: EmulatorKind[] = ['openai', 'vllm', 'anthropic'];
+const KINDS: EmulatorKind[] = ['openai', 'vllm', 'anthropic', 'bedrock'];
 
 const { values } = parseArgs({
   options: {

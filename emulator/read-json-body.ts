@@ -6,20 +6,23 @@ export interface JsonBody {
   value: unknown;
   /** True when the body was not empty and not JSON. */
   invalid: boolean;
+  /** The bytes as received (Bedrock signature checks hash them). */
+  raw: Buffer;
 }
 
 export function readJsonBody(request: IncomingMessage): Promise<JsonBody> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const finish = (): void => {
-      if (chunks.length === 0) return resolve({ value: undefined, invalid: false });
-      const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString(
-        'utf8',
-      );
+      if (chunks.length === 0) {
+        return resolve({ value: undefined, invalid: false, raw: Buffer.alloc(0) });
+      }
+      const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      const text = raw.toString('utf8');
       try {
-        resolve({ value: JSON.parse(text), invalid: false });
+        resolve({ value: JSON.parse(text), invalid: false, raw });
       } catch {
-        resolve({ value: undefined, invalid: true });
+        resolve({ value: undefined, invalid: true, raw });
       }
     };
     request.on('data', (chunk: Buffer) => chunks.push(chunk));

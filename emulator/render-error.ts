@@ -3,6 +3,7 @@
 // vLLM: vllm/entrypoints/openai/protocol.py ErrorResponse/ErrorInfo (code = integer HTTP status)
 // Anthropic: https://docs.anthropic.com/en/api/errors ({"type":"error","error":{type,message},request_id})
 import { STATUS_CODES } from 'node:http';
+import { renderBedrockError } from './bedrock-errors.js';
 import type { EmulatorKind } from './types.js';
 
 export interface ErrorSpec {
@@ -95,6 +96,8 @@ export function renderError(spec: ErrorSpec, options: RenderErrorOptions): strin
         error: anthropicError(spec),
         request_id: options.requestId,
       });
+    case 'bedrock':
+      return renderBedrockError(spec);
   }
 }
 

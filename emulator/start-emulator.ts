@@ -14,6 +14,7 @@ import {
   handleAnthropicMessages,
 } from './handle-anthropic-messages.js';
 import { handleChatCompletions } from './handle-chat-completions.js';
+import { createBedrockHandler } from './handle-bedrock.js';
 import { handleControl } from './handle-control.js';
 import { handleEmbeddings } from './handle-embeddings.js';
 import { handleModels } from './handle-models.js';
@@ -38,6 +39,7 @@ const DEFAULT_MODEL: Record<EmulatorKind, string> = {
   openai: 'gpt-4o-mini',
   vllm: 'emulator-model',
   anthropic: 'claude-sonnet-4-5',
+  bedrock: 'anthropic.claude-3-5-haiku-20241022-v1:0',
 };
 
 function routesFor(kind: EmulatorKind): Map<string, Handler> {
@@ -55,6 +57,9 @@ function routesFor(kind: EmulatorKind): Map<string, Handler> {
         ['POST /v1/messages/count_tokens', handleAnthropicCountTokens],
         ['GET /v1/models', handleModels],
       ]);
+    case 'bedrock':
+      // Paths carry the model ID: handle-bedrock.ts routes them.
+      return new Map<string, Handler>();
   }
 }
 
@@ -73,6 +78,7 @@ export async function startEmulator(emulatorOptions: EmulatorOptions): Promise<E
   };
   const recordRequests = emulatorOptions.recordRequests ?? true;
   const routes = routesFor(kind);
+  const bedrock = kind === 'bedrock' ? createBedrockHandler(emulatorOptions) : undefined;
   const emitter = new EventEmitter();
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -122,7 +128,11 @@ export async function startEmulator(emulatorOptions: EmulatorOptions): Promise<E
       requestId,
       baseHeaders: {
         'x-emulator-name': options.name,
-        [kind === 'anthropic' ? 'request-id' : 'x-request-id']: requestId,
+        [kind === 'anthropic'
+          ? 'request-id'
+          : kind === 'bedrock'
+            ? 'x-amzn-requestid'
+            : 'x-request-id']: requestId,
       },
     });
     response.once('close', () => {
@@ -134,10 +144,12 @@ export async function startEmulator(emulatorOptions: EmulatorOptions): Promise<E
         emitter.emit('client-closed', { path });
       }
     });
+    let rawBody: Buffer = Buffer.alloc(0);
     if (method !== 'GET' && method !== 'HEAD') {
       const body = await readJsonBody(request);
       exchange.body = body.value;
       exchange.bodyError = body.invalid;
+      rawBody = body.raw;
     }
     if (recordRequests || emitter.listenerCount('request') > 0) {
       const recorded: RecordedRequest = {
@@ -154,6 +166,7 @@ export async function startEmulator(emulatorOptions: EmulatorOptions): Promise<E
       emitter.emit('request', recorded);
     }
     if (exchange.closed) return;
+    if (bedrock) return bedrock(exchange, context, rawBody);
     const unauthorized = checkAuth(request.headers, context, requestId);
     if (unauthorized !== undefined) return sendJson(exchange, 401, unauthorized);
     exchange.fault = faults.take(path);

@@ -1,6 +1,6 @@
 // Public types of the provider emulator: options, fault plans, recorded requests and the handle.
 
-export type EmulatorKind = 'openai' | 'vllm' | 'anthropic';
+export type EmulatorKind = 'openai' | 'vllm' | 'anthropic' | 'bedrock';
 
 export interface EmulatorOptions {
   kind: EmulatorKind;
@@ -29,6 +29,16 @@ export interface EmulatorOptions {
    * or 'flat' (older vLLM: {"object":"error",message,type,param,code:int}).
    */
   vllmErrorShape?: 'nested' | 'flat';
+  /**
+   * Bedrock: the credentials whose SigV4 signatures are accepted (every request is verified).
+   * Default: the AWS documentation's example keys (AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/…).
+   * `apiKey` is accepted as a Bedrock API key (Authorization: Bearer).
+   */
+  awsCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Bedrock: the signing region. Default 'us-east-1'. */
+  awsRegion?: string;
+  /** Bedrock: usage.inputTokens excludes (default) or includes the cache read/write tokens. */
+  bedrockInputTokens?: 'exclusive' | 'inclusive';
 }
 
 export interface FaultPlan {
@@ -40,7 +50,7 @@ export interface FaultPlan {
   ttftMs?: number;
   /** Stream: delay between events. */
   chunkDelayMs?: number;
-  /** Reply with this HTTP status, body in the provider's error shape. */
+  /** Reply with this HTTP status, body in the provider's error shape (Bedrock: its exception). */
   status?: number;
   /** 'retry-after' header value sent with `status`. */
   retryAfter?: string;

@@ -201,9 +201,12 @@ describe('bedrock stream conversion', () => {
 
   it('maps in-stream serviceUnavailable to overloaded and validation to a client error', () => {
     const overloaded = convertBytes([exceptionFrame('serviceUnavailableException', 'busy')]);
-    assert.equal((overloaded[0] as { error: { kind: string } }).error.kind, 'overloaded');
+    assert.equal(
+      (overloaded[0] as unknown as { error: { kind: string } }).error.kind,
+      'overloaded',
+    );
     const invalid = convertBytes([exceptionFrame('validationException', 'bad')]);
-    assert.equal((invalid[0] as { error: { kind: string } }).error.kind, 'client');
+    assert.equal((invalid[0] as unknown as { error: { kind: string } }).error.kind, 'client');
   });
 
   it('reports a stream without messageStop as truncated', () => {
