@@ -62,9 +62,20 @@ export function registerServeCommand(program: Command, environment: CliEnvironme
         );
       } else {
         logger.info(
-          { url, models, config: source.type === 'file' ? source.path : 'OPENAI_API_KEY' },
+          {
+            url,
+            models,
+            config: source.type === 'file' ? source.path : 'OPENAI_API_KEY',
+            keys: gateway.keysRequired ? 'required' : 'keyless',
+          },
           'switchyard listening',
         );
+        if (!gateway.keysRequired) {
+          logger.warn(
+            'KEYLESS: no gateway keys are configured (keys.static, admin.apiKey), so any client that ' +
+              'reaches this port may call it. See docs/governance.md to require keys.',
+          );
+        }
       }
       let stopping = false;
       const stop = () => {

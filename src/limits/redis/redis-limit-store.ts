@@ -29,7 +29,7 @@ export interface RedisLimitStore extends LimitStore {
   waitReady(timeoutMs: number): Promise<boolean>;
 }
 
-type ScriptCommand = (keyCount: number, ...args: Array<string | number>) => Promise<unknown>;
+type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>;
 
 function bucketArguments(buckets: readonly TokenBucketSpec[]): Array<string | number> {
   const args: Array<string | number> = [];

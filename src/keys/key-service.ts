@@ -1,0 +1,151 @@
+// Authenticates a presented gateway key: static keys from the config and database keys, by SHA-256
+// and a constant-time compare, with a short in-process cache. A revoked key stops working on every
+// replica within `cacheTtlMs` (each replica re-reads a cached key at most that long after caching it).
+
+import { GatewayError } from '../core/index.js';
+import type { KeyStore } from './key-store.js';
+import { displayPrefix, hashKeySecret, keyHashesEqual, type VirtualKey } from './virtual-key.js';
+
+export interface StaticKeyConfig {
+  key: string;
+  name?: string | undefined;
+  user?: string | undefined;
+  team?: string | undefined;
+  tier?: string | undefined;
+  models?: string[] | undefined;
+  region?: string | undefined;
+  dailyUsd?: number | undefined;
+}
+
+export interface KeyServiceOptions {
+  staticKeys: readonly StaticKeyConfig[];
+  /** Database keys; absent when no database is used for keys. */
+  store?: KeyStore | undefined;
+  /** A key database will be attached (attachStore): until then, unknown keys get 503, not 401. */
+  expectStore?: boolean;
+  /** How long a found key (or a known-bad secret) is trusted without re-reading the database. */
+  cacheTtlMs: number;
+  negativeCacheTtlMs?: number;
+  maxCacheEntries?: number;
+  now?: () => number;
+  /** Told when the database failed and a stale cached answer was used instead. */
+  onStoreError?: (error: unknown, usedStale: boolean) => void;
+}
+
+export interface KeyService {
+  /** The key the secret belongs to, or undefined when unknown or revoked. */
+  authenticate(secret: string): Promise<VirtualKey | undefined>;
+  /** Forgets cached answers (after a revoke on this replica). */
+  invalidate(): void;
+  readonly store: KeyStore | undefined;
+  /** Attaches the key database once it is open (the gateway opens it at start). */
+  attachStore(store: KeyStore): void;
+}
+
+interface CacheEntry {
+  key: VirtualKey | undefined;
+  expiresAt: number;
+}
+
+/** Drops undefined fields (optional properties are absent, never undefined). */
+function compactKey(value: Record<string, unknown>): VirtualKey {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, field]) => field !== undefined),
+  ) as unknown as VirtualKey;
+}
+
+export function createKeyService(options: KeyServiceOptions): KeyService {
+  const now = options.now ?? Date.now;
+  const negativeTtlMs = options.negativeCacheTtlMs ?? Math.min(1_000, options.cacheTtlMs);
+  const maxEntries = options.maxCacheEntries ?? 10_000;
+  const staticKeys = new Map<string, { hash: Buffer; key: VirtualKey }>();
+  for (const entry of options.staticKeys) {
+    const hash = hashKeySecret(entry.key);
+    const hex = hash.toString('hex');
+    staticKeys.set(hex, {
+      hash,
+      key: compactKey({
+        id: entry.name ? `cfg_${entry.name}` : `cfg_${hex.slice(0, 12)}`,
+        name: entry.name,
+        user: entry.user,
+        team: entry.team,
+        tier: entry.tier,
+        models: entry.models,
+        region: entry.region,
+        dailyUsd: entry.dailyUsd,
+        prefix: displayPrefix(entry.key),
+        source: 'config' as const,
+      }),
+    });
+  }
+  const cache = new Map<string, CacheEntry>();
+  const pending = new Map<string, Promise<VirtualKey | undefined>>();
+
+  function remember(hex: string, key: VirtualKey | undefined) {
+    cache.delete(hex);
+    cache.set(hex, { key, expiresAt: now() + (key ? options.cacheTtlMs : negativeTtlMs) });
+    while (cache.size > maxEntries) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
+  }
+
+  let store = options.store;
+
+  async function lookup(hash: Buffer, hex: string): Promise<VirtualKey | undefined> {
+    if (!store) {
+      if (!options.expectStore) return undefined;
+      throw new GatewayError(
+        'key_store_unavailable',
+        'The gateway could not check your key (key database not connected yet); retry shortly.',
+      );
+    }
+    try {
+      const found = await store.findByHash(hex);
+      // The row was found by its hash; compare the digests in constant time all the same.
+      const key =
+        found && keyHashesEqual(found.hashHex, hash) && found.key.revokedAt === undefined
+          ? found.key
+          : undefined;
+      remember(hex, key);
+      return key;
+    } catch (error) {
+      const stale = cache.get(hex);
+      options.onStoreError?.(error, stale !== undefined);
+      if (stale) return stale.key;
+      throw new GatewayError(
+        'key_store_unavailable',
+        'The gateway could not check your key (key database unavailable); retry shortly.',
+        { cause: error },
+      );
+    }
+  }
+
+  return {
+    get store() {
+      return store;
+    },
+    attachStore(attached) {
+      store = attached;
+      cache.clear();
+    },
+    authenticate(secret) {
+      const hash = hashKeySecret(secret);
+      const hex = hash.toString('hex');
+      const fixed = staticKeys.get(hex);
+      if (fixed && keyHashesEqual(fixed.hash, hash)) return Promise.resolve(fixed.key);
+      const cached = cache.get(hex);
+      if (cached && cached.expiresAt > now()) return Promise.resolve(cached.key);
+      let inFlight = pending.get(hex);
+      if (!inFlight) {
+        inFlight = lookup(hash, hex).finally(() => pending.delete(hex));
+        pending.set(hex, inFlight);
+      }
+      return inFlight;
+    },
+    invalidate() {
+      cache.clear();
+    },
+  };
+}

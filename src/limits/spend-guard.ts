@@ -1,0 +1,192 @@
+// Daily USD caps: which caps apply to a request (user, key, feature), holding the worst-case cost
+// on each before the call (all or none, by compensating release), settling the real cost after,
+// and reporting alert thresholds crossed (per cap, plus the global daily spend alert).
+
+import type { AlertsConfig, CapsConfig } from '../config/governance-schema.js';
+import { publishLimitEvent } from './limit-events.js';
+import {
+  LimitStoreUnavailableError,
+  nanoToUsd,
+  usdToNano,
+  type LimitStore,
+  type SpendCounterSpec,
+} from './limit-store.js';
+import { encodeSubject } from './token-limiter.js';
+
+export interface SpendCap {
+  /** `user:alice`, `key:key_…`, `feature:search`, `global`. */
+  label: string;
+  limitUsd: number;
+  counter: SpendCounterSpec;
+}
+
+export interface SpendTarget {
+  user?: string | undefined;
+  keyId?: string | undefined;
+  /** The key's own cap (overrides caps.perKeyDailyUsd). */
+  keyDailyUsd?: number | undefined;
+  feature?: string | undefined;
+}
+
+export interface CapAlert {
+  cap: string;
+  perMille: number;
+  spentUsd: number;
+  limitUsd: number;
+  resetAt: string;
+}
+
+export type SpendHoldDecision =
+  | { type: 'held'; caps: SpendCap[]; amountNanoUsd: number }
+  | {
+      type: 'refused';
+      cap: SpendCap;
+      spentUsd: number;
+      heldUsd: number;
+      requestUsd: number;
+      resetAt: Date;
+    }
+  | { type: 'store-failed'; policy: 'open' | 'closed'; error: Error };
+
+export interface SpendGuard {
+  readonly blockZeroCost: boolean;
+  /** Whether the global daily spend alert counts every request's cost. */
+  readonly tracksGlobal: boolean;
+  capsFor(target: SpendTarget): SpendCap[];
+  hold(caps: SpendCap[], amountUsd: number): Promise<SpendHoldDecision>;
+  /** Releases the holds, adds the real cost (and to the global counter); never throws. */
+  settle(
+    caps: SpendCap[],
+    options: { heldNanoUsd: number; actualUsd: number },
+  ): Promise<CapAlert[]>;
+}
+
+export function createSpendGuard(options: {
+  store: LimitStore;
+  caps: CapsConfig;
+  alerts: AlertsConfig;
+  keyPrefix: string;
+}): SpendGuard {
+  const { store, caps } = options;
+  const thresholdsPerMille = [
+    ...new Set(options.alerts.thresholds.map((t) => Math.round(t * 1000))),
+  ].sort((a, b) => a - b);
+  const cap = (label: string, limitUsd: number, enforce = true): SpendCap => ({
+    label,
+    limitUsd,
+    counter: {
+      key: `${options.keyPrefix}:spend:{${encodeSubject(label)}}`,
+      limitNanoUsd: usdToNano(limitUsd),
+      enforce,
+      thresholdsPerMille,
+    },
+  });
+  const global =
+    options.alerts.globalDailyUsd !== undefined
+      ? cap('global', options.alerts.globalDailyUsd, false)
+      : undefined;
+
+  function storeFailed(operation: string, thrown: unknown, policy?: 'open' | 'closed') {
+    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+    publishLimitEvent({
+      type: 'store-error',
+      store: store.name,
+      operation,
+      error,
+      ...(policy ? { policy } : {}),
+      limit: 'cap',
+    });
+    return error;
+  }
+
+  function toAlerts(spendCap: SpendCap, crossed: number[], spentNano: number, resetMs: number) {
+    const resetAt = new Date(Date.now() + resetMs).toISOString();
+    return crossed.map((perMille) => ({
+      cap: spendCap.label,
+      perMille,
+      spentUsd: nanoToUsd(spentNano),
+      limitUsd: spendCap.limitUsd,
+      resetAt,
+    }));
+  }
+
+  return {
+    blockZeroCost: caps.blockZeroCost,
+    tracksGlobal: global !== undefined,
+    capsFor(target) {
+      const list: SpendCap[] = [];
+      if (target.user !== undefined) {
+        const limit = caps.users[target.user] ?? caps.perUserDailyUsd;
+        if (limit !== undefined) list.push(cap(`user:${target.user}`, limit));
+      }
+      if (target.keyId !== undefined) {
+        const limit = target.keyDailyUsd ?? caps.perKeyDailyUsd;
+        if (limit !== undefined) list.push(cap(`key:${target.keyId}`, limit));
+      }
+      if (target.feature !== undefined) {
+        const limit = caps.features[target.feature] ?? caps.perFeatureDailyUsd;
+        if (limit !== undefined) list.push(cap(`feature:${target.feature}`, limit));
+      }
+      return list;
+    },
+    async hold(list, amountUsd) {
+      // A zero-cost request held at 1 nano-USD is refused exactly when the cap is fully spent.
+      const amount = Math.max(usdToNano(amountUsd), caps.blockZeroCost ? 1 : 0);
+      const held: SpendCap[] = [];
+      try {
+        for (const spendCap of list) {
+          const result = await store.holdSpend(spendCap.counter, amount);
+          if (!result.allowed) {
+            // All or none: give back what this request already holds on the other caps.
+            await Promise.all(
+              held.map((done) =>
+                store.settleSpend(done.counter, { heldNanoUsd: amount, actualNanoUsd: 0 }),
+              ),
+            );
+            return {
+              type: 'refused',
+              cap: spendCap,
+              spentUsd: nanoToUsd(result.spentNanoUsd),
+              heldUsd: nanoToUsd(result.heldNanoUsd),
+              requestUsd: nanoToUsd(amount),
+              resetAt: new Date(Date.now() + result.resetMs),
+            };
+          }
+          held.push(spendCap);
+        }
+      } catch (thrown) {
+        if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
+        await Promise.allSettled(
+          held.map((done) =>
+            store.settleSpend(done.counter, { heldNanoUsd: amount, actualNanoUsd: 0 }),
+          ),
+        );
+        const error = storeFailed('holdSpend', thrown, caps.failureMode);
+        return { type: 'store-failed', policy: caps.failureMode, error };
+      }
+      return { type: 'held', caps: held, amountNanoUsd: amount };
+    },
+    async settle(list, { heldNanoUsd, actualUsd }) {
+      const actualNanoUsd = actualUsd > 0 ? usdToNano(actualUsd) : 0;
+      const targets = list.map((spendCap) => ({ spendCap, heldNanoUsd }));
+      if (global && actualNanoUsd > 0) targets.push({ spendCap: global, heldNanoUsd: 0 });
+      const alerts: CapAlert[] = [];
+      await Promise.all(
+        targets.map(async ({ spendCap, heldNanoUsd: held }) => {
+          try {
+            const result = await store.settleSpend(spendCap.counter, {
+              heldNanoUsd: held,
+              actualNanoUsd,
+            });
+            alerts.push(
+              ...toAlerts(spendCap, result.crossedPerMille, result.spentNanoUsd, result.resetMs),
+            );
+          } catch (thrown) {
+            storeFailed('settleSpend', thrown);
+          }
+        }),
+      );
+      return alerts;
+    },
+  };
+}

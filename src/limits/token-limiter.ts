@@ -1,0 +1,127 @@
+// Token rate limits: which buckets apply to a request (its subject's tier or per-user limits, plus
+// per-model buckets), and reserve/adjust over the LimitStore with the configured failure policy.
+
+import type { LimitsConfig } from '../config/governance-schema.js';
+import { publishLimitEvent } from './limit-events.js';
+import {
+  LimitStoreUnavailableError,
+  type LimitStore,
+  type TokenBucketSpec,
+  type TokenBucketState,
+} from './limit-store.js';
+
+export interface TokenLimitTarget {
+  /** `user:<name>`, `team:<name>`, `key:<id>` or `anonymous`. */
+  subject: string;
+  /** The user name when the subject is a user (per-user limits apply). */
+  user?: string | undefined;
+  tier: string;
+  alias: string;
+}
+
+export type TokenDecision =
+  | { type: 'unlimited' }
+  | { type: 'allowed'; buckets: TokenBucketSpec[]; states: TokenBucketState[] }
+  | { type: 'refused'; buckets: TokenBucketSpec[]; states: TokenBucketState[] }
+  /** The store failed: admitted (policy open, nothing reserved) or refused (policy closed). */
+  | { type: 'store-failed'; policy: 'open' | 'closed'; error: Error };
+
+export interface TokenLimiter {
+  /** Empty when no limit applies to the target. */
+  bucketsFor(target: TokenLimitTarget): TokenBucketSpec[];
+  reserve(buckets: TokenBucketSpec[], amount: number): Promise<TokenDecision>;
+  /** Never throws: a failed correction is published as an event and dropped. */
+  adjust(buckets: TokenBucketSpec[], delta: number): Promise<void>;
+}
+
+/** The bucket a client should be told about: the one with the fewest tokens left. */
+export function tightestBucket(states: readonly TokenBucketState[]): TokenBucketState | undefined {
+  let tightest: TokenBucketState | undefined;
+  for (const state of states) {
+    if (!tightest || state.remaining < tightest.remaining) tightest = state;
+  }
+  return tightest;
+}
+
+/** Hash-tag-safe: braces would change Redis Cluster's slot choice. */
+export function encodeSubject(subject: string): string {
+  return encodeURIComponent(subject);
+}
+
+export function createTokenLimiter(options: {
+  store: LimitStore;
+  config: LimitsConfig;
+  keyPrefix: string;
+}): TokenLimiter {
+  const { store, config } = options;
+  const cache = new Map<string, TokenBucketSpec[]>();
+
+  return {
+    bucketsFor(target) {
+      const limits =
+        (target.user !== undefined ? config.users[target.user] : undefined) ??
+        config.tiers[target.tier];
+      if (!limits) return [];
+      const cacheKey = `${target.subject}\u0000${target.tier}\u0000${target.alias}`;
+      const known = cache.get(cacheKey);
+      if (known) return known;
+      // Every bucket of one subject shares the {subject} hash tag: one slot on Redis Cluster, so
+      // one script can charge them all atomically.
+      const base = `${options.keyPrefix}:tpm:{${encodeSubject(target.subject)}}`;
+      const buckets: TokenBucketSpec[] = [
+        {
+          key: base,
+          capacity: limits.burstTokens ?? limits.tokensPerMinute,
+          refillPerSecond: limits.tokensPerMinute / 60,
+        },
+      ];
+      const model = limits.models[target.alias];
+      if (model) {
+        buckets.push({
+          key: `${base}:model:${encodeURIComponent(target.alias)}`,
+          capacity: model.burstTokens ?? model.tokensPerMinute,
+          refillPerSecond: model.tokensPerMinute / 60,
+        });
+      }
+      if (cache.size > 50_000) cache.clear();
+      cache.set(cacheKey, buckets);
+      return buckets;
+    },
+    async reserve(buckets, amount) {
+      if (buckets.length === 0) return { type: 'unlimited' };
+      try {
+        const result = await store.reserveTokens(buckets, amount);
+        return {
+          type: result.allowed ? 'allowed' : 'refused',
+          buckets,
+          states: result.buckets,
+        };
+      } catch (thrown) {
+        if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
+        publishLimitEvent({
+          type: 'store-error',
+          store: store.name,
+          operation: 'reserveTokens',
+          error: thrown,
+          policy: config.failureMode,
+          limit: 'rate',
+        });
+        return { type: 'store-failed', policy: config.failureMode, error: thrown };
+      }
+    },
+    async adjust(buckets, delta) {
+      if (buckets.length === 0 || delta === 0) return;
+      try {
+        await store.adjustTokens(buckets, delta);
+      } catch (thrown) {
+        publishLimitEvent({
+          type: 'store-error',
+          store: store.name,
+          operation: 'adjustTokens',
+          error: thrown instanceof Error ? thrown : new Error(String(thrown)),
+          limit: 'rate',
+        });
+      }
+    },
+  };
+}

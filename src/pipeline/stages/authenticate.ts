@@ -1,0 +1,71 @@
+// Stage: checks the gateway key (Authorization: Bearer, or x-api-key as the Anthropic SDK sends it)
+// and the model it may use. Keyless mode (no keys configured, demo) lets every request through.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import { GatewayError } from '../../core/index.js';
+import type { KeyService } from '../../keys/key-service.js';
+import type { VirtualKey } from '../../keys/virtual-key.js';
+import type { Stage } from '../stage.js';
+
+export interface AuthenticateDeps {
+  keys: KeyService;
+  /** false: keyless (no key is asked for or checked). */
+  required: boolean;
+}
+
+/** The key a client presented, if any. */
+export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match?.[1]) return match[1];
+  }
+  const apiKey = headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey.trim() !== '') return apiKey.trim();
+  return undefined;
+}
+
+/** Resolves the request's key or throws 401 `unauthorized` (used by the stage and GET /v1/models). */
+export async function requireKey(
+  keys: KeyService,
+  headers: IncomingHttpHeaders,
+): Promise<VirtualKey> {
+  const secret = presentedKey(headers);
+  if (secret === undefined) {
+    throw new GatewayError(
+      'unauthorized',
+      'Missing gateway key: send it as "Authorization: Bearer sy-…" (or "x-api-key").',
+      { headers: { 'www-authenticate': 'Bearer' } },
+    );
+  }
+  const key = await keys.authenticate(secret);
+  if (!key) {
+    throw new GatewayError('unauthorized', 'Invalid or revoked gateway key.', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
+  }
+  return key;
+}
+
+/** Adds: context.key (and context.metadata.region from the key's region) */
+export function createAuthenticateStage(deps: AuthenticateDeps): Stage {
+  return async function authenticate(context, next) {
+    if (!deps.required) {
+      await next();
+      return;
+    }
+    const key = await requireKey(deps.keys, context.headers);
+    context.key = key;
+    // A key bound to a region cannot be moved out of it by a header.
+    if (key.region !== undefined) context.metadata.region = key.region;
+    const model = context.body.model;
+    if (key.models && typeof model === 'string' && !key.models.includes(model)) {
+      throw new GatewayError(
+        'model_not_allowed',
+        `This key may not use the model '${model}'. Allowed: ${key.models.join(', ')}.`,
+        { param: 'model' },
+      );
+    }
+    await next();
+  };
+}

@@ -1,0 +1,126 @@
+// Stage: token rate limits. Reserves the request's estimated tokens (prompt counted with a real
+// tokenizer + max output) on its subject's buckets before the call, answers 429 when they do not
+// hold enough, and settles with the real usage afterwards (refund or charge the difference).
+
+import { GatewayError } from '../../core/index.js';
+import { estimateRequestTokens, type TokenEstimate } from '../../limits/estimate-tokens.js';
+import { formatGoDuration } from '../../limits/format-go-duration.js';
+import { publishLimitEvent } from '../../limits/limit-events.js';
+import type { TokenBucketState } from '../../limits/limit-store.js';
+import { tightestBucket, type TokenLimiter } from '../../limits/token-limiter.js';
+import type { RequestContext } from '../request-context.js';
+import type { Stage } from '../stage.js';
+
+export interface RateLimitDeps {
+  limiter: TokenLimiter;
+  defaultTier: string;
+  defaultMaxOutputTokens: number;
+}
+
+/** Who a request's token limits apply to: the key's user, else its team, else the key. */
+export function limitSubject(context: RequestContext): { subject: string; user?: string } {
+  const key = context.key;
+  if (key?.user !== undefined) return { subject: `user:${key.user}`, user: key.user };
+  if (key?.team !== undefined) return { subject: `team:${key.team}` };
+  if (key) return { subject: `key:${key.id}` };
+  const user = context.metadata.user;
+  return user !== undefined ? { subject: `user:${user}`, user } : { subject: 'anonymous' };
+}
+
+/** The request's token estimate, computed once and shared by the limit stages. */
+export function tokenEstimateOf(
+  context: RequestContext,
+  defaultMaxOutputTokens: number,
+): TokenEstimate {
+  context.tokenEstimate ??= estimateRequestTokens(
+    { chat: context.chatRequest, embeddings: context.embeddingsRequest },
+    defaultMaxOutputTokens,
+  );
+  return context.tokenEstimate;
+}
+
+/** What the request really used; the estimate when an answer went out without usage. */
+export function actualTokensOf(context: RequestContext, reserved: number): number {
+  if (context.usage) return context.usage.input.total + context.usage.output.total;
+  return context.served ? reserved : 0;
+}
+
+function limitHeaders(state: TokenBucketState): Record<string, string> {
+  return {
+    'x-ratelimit-limit-tokens': String(state.limit),
+    'x-ratelimit-remaining-tokens': String(Math.max(0, state.remaining)),
+    'x-ratelimit-reset-tokens': formatGoDuration(state.resetMs),
+  };
+}
+
+/** Adds: context.tokenEstimate; the x-ratelimit-* headers */
+export function createRateLimitStage(deps: RateLimitDeps): Stage {
+  return async function rateLimit(context, next) {
+    const { subject, user } = limitSubject(context);
+    const buckets = deps.limiter.bucketsFor({
+      subject,
+      user,
+      tier: context.key?.tier ?? deps.defaultTier,
+      alias: context.route?.alias ?? '',
+    });
+    if (buckets.length === 0) {
+      await next();
+      return;
+    }
+    const estimate = tokenEstimateOf(context, deps.defaultMaxOutputTokens);
+    const reserved = estimate.inputTokens + estimate.outputTokens;
+    const decision = await deps.limiter.reserve(buckets, reserved);
+    if (decision.type === 'store-failed') {
+      if (decision.policy === 'closed') {
+        throw new GatewayError(
+          'limits_unavailable',
+          'The rate limiter is unavailable and configured to refuse requests meanwhile; retry shortly.',
+          { cause: decision.error },
+        );
+      }
+      // Fail open: admitted without a reservation, so there is nothing to settle.
+      await next();
+      return;
+    }
+    if (decision.type === 'unlimited') {
+      await next();
+      return;
+    }
+    const tightest = tightestBucket(decision.states);
+    const headers = tightest ? limitHeaders(tightest) : {};
+    if (decision.type === 'refused') {
+      publishLimitEvent({ type: 'refused', limit: 'rate', subject, requestId: context.requestId });
+      const blocking = decision.states.filter((state) => state.retryAfterMs !== 0);
+      const never = blocking.find((state) => state.retryAfterMs < 0);
+      if (never) {
+        throw new GatewayError(
+          'rate_limited',
+          `Request too large for the token rate limit of ${subject}: it may use ${reserved} tokens ` +
+            `(${estimate.inputTokens} prompt + ${estimate.outputTokens} max output) but the limit ` +
+            `allows at most ${never.limit} at once. Lower max_tokens or shorten the prompt.`,
+          { headers: { ...limitHeaders(never), 'x-should-retry': 'false' } },
+        );
+      }
+      const waitMs = Math.max(...blocking.map((state) => state.retryAfterMs));
+      const worst = blocking.find((state) => state.retryAfterMs === waitMs) ?? tightest;
+      throw new GatewayError(
+        'rate_limited',
+        `Rate limit reached for tokens (${subject}): limit ${worst?.limit ?? 0}, remaining ` +
+          `${Math.max(0, worst?.remaining ?? 0)}, requested ${reserved}. Try again in ${formatGoDuration(waitMs)}.`,
+        {
+          headers: {
+            ...(worst ? limitHeaders(worst) : headers),
+            'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+            'retry-after-ms': String(waitMs),
+          },
+        },
+      );
+    }
+    for (const [name, value] of Object.entries(headers)) context.sink.setHeader(name, value);
+    try {
+      await next();
+    } finally {
+      await deps.limiter.adjust(buckets, actualTokensOf(context, reserved) - reserved);
+    }
+  };
+}

@@ -1,0 +1,188 @@
+// Virtual keys end to end: 401 in the surface's shape without a valid key, static and database keys,
+// keys stored hashed, model allow-lists (requests and GET /v1/models), the admin API and revocation.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import { createTestSchema, type TestSchema } from './helpers/postgres-schema.js';
+import { configFor, startGateway, type TestGateway } from './helpers/start-gateway.js';
+
+const adminKey = 'admin-key-for-tests-0123456789';
+const staticKey = 'sy-static-key-for-tests-0123456789';
+
+describe('virtual keys', () => {
+  let emulator: Emulator;
+  let schema: TestSchema;
+  let gateway: TestGateway;
+
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(`${gateway.url}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        'content-type': 'application/json',
+        ...init.headers,
+      },
+    });
+  const client = (apiKey: string) =>
+    new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0 });
+  const ask = (apiKey: string, model = 'fast') =>
+    client(apiKey).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+
+  before(async () => {
+    emulator = await startEmulator({ kind: 'openai' });
+    schema = await createTestSchema('keys_test');
+    gateway = await startGateway(
+      configFor(
+        { upstream: { baseUrl: `${emulator.url}/v1` } },
+        {
+          fast: [{ provider: 'upstream', model: 'gpt-4o-mini' }],
+          smart: [{ provider: 'upstream', model: 'gpt-4o' }],
+        },
+        {
+          database: { url: schema.url },
+          traces: { enabled: false },
+          admin: { apiKey: adminKey },
+          keys: {
+            cacheTtlMs: 200,
+            static: [{ key: staticKey, name: 'ci', team: 'platform', models: ['fast'] }],
+          },
+        },
+      ),
+    );
+  });
+
+  after(async () => {
+    await gateway?.close();
+    await emulator?.close();
+    await schema?.drop();
+  });
+
+  it('refuses a request without a key with a 401 the OpenAI SDK understands', async () => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(response.status, 401);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'unauthorized');
+    assert.match(body.error.message, /Missing gateway key/);
+    await assert.rejects(ask('sy-not-a-real-key'), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.AuthenticationError);
+      assert.equal(error.status, 401);
+      assert.match(error.message, /Invalid or revoked gateway key/);
+      return true;
+    });
+    assert.equal(emulator.requests.length, 0, 'nothing reached the upstream');
+  });
+
+  it('refuses the Anthropic SDK with a 401 in Anthropic shape', async () => {
+    const anthropic = new Anthropic({ baseURL: gateway.url, apiKey: 'sy-wrong', maxRetries: 0 });
+    await assert.rejects(
+      anthropic.messages.create({
+        model: 'fast',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof Anthropic.AuthenticationError);
+        assert.equal(
+          (error.error as { error?: { type?: string } }).error?.type,
+          'authentication_error',
+        );
+        return true;
+      },
+    );
+  });
+
+  it('accepts a static key from the config, limited to its models', async () => {
+    const answer = await ask(staticKey);
+    assert.ok(answer.choices[0]?.message.content);
+    await assert.rejects(ask(staticKey, 'smart'), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.PermissionDeniedError);
+      assert.match(error.message, /may not use the model 'smart'/);
+      return true;
+    });
+    const models = await client(staticKey).models.list();
+    assert.deepEqual(
+      models.data.map((model) => model.id),
+      ['fast'],
+    );
+  });
+
+  it('creates a key through the admin API, stores only its SHA-256, and lists it without the secret', async () => {
+    const created = await admin('/admin/keys', {
+      method: 'POST',
+      body: JSON.stringify({ user: 'alice', tier: 'free', name: 'alice laptop' }),
+    });
+    assert.equal(created.status, 201);
+    const key = (await created.json()) as { id: string; secret: string; user: string };
+    assert.match(key.secret, /^sy-[A-Za-z0-9_-]{32}$/);
+    assert.equal(key.user, 'alice');
+    const answer = await ask(key.secret, 'smart');
+    assert.ok(answer.choices[0]?.message.content);
+    const models = await client(key.secret).models.list();
+    assert.deepEqual(models.data.map((model) => model.id).sort(), ['fast', 'smart']);
+
+    const rows = await schema.query<Record<string, unknown>>('SELECT * FROM gateway_keys');
+    assert.equal(rows.length, 1);
+    const row = rows[0] ?? {};
+    assert.equal(row.key_hash, createHash('sha256').update(key.secret).digest('hex'));
+    assert.ok(!JSON.stringify(row).includes(key.secret), 'the secret is not stored');
+    assert.ok(
+      !JSON.stringify(row).includes(key.secret.slice(8)),
+      'no part of the secret beyond the prefix',
+    );
+
+    const listed = (await (await admin('/admin/keys')).json()) as {
+      data: Array<Record<string, unknown>>;
+    };
+    assert.equal(listed.data.length, 1);
+    assert.equal(listed.data[0]?.id, key.id);
+    assert.equal(listed.data[0]?.secret, undefined);
+  });
+
+  it('stops a revoked key within the cache TTL', async () => {
+    const created = (await (
+      await admin('/admin/keys', { method: 'POST', body: JSON.stringify({ team: 'ops' }) })
+    ).json()) as { id: string; secret: string };
+    await ask(created.secret);
+    const revoked = await admin(`/admin/keys/${created.id}`, { method: 'DELETE' });
+    assert.equal(revoked.status, 200);
+    assert.ok(((await revoked.json()) as { revokedAt?: string }).revokedAt);
+    // Bounded: the key cache TTL is 200 ms here.
+    let refused = false;
+    for (let attempt = 0; attempt < 50 && !refused; attempt += 1) {
+      try {
+        await ask(created.secret);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } catch (error) {
+        assert.ok(error instanceof OpenAI.AuthenticationError, String(error));
+        refused = true;
+      }
+    }
+    assert.ok(refused, 'the revoked key was refused');
+  });
+
+  it('protects the admin API with the admin key', async () => {
+    const anonymous = await fetch(`${gateway.url}/admin/keys`);
+    assert.equal(anonymous.status, 401);
+    const wrong = await fetch(`${gateway.url}/admin/keys`, {
+      headers: { authorization: `Bearer ${staticKey}` },
+    });
+    assert.equal(wrong.status, 401);
+    const invalid = await admin('/admin/keys', {
+      method: 'POST',
+      body: JSON.stringify({ tier: 'x' }),
+    });
+    assert.equal(invalid.status, 400);
+    assert.match(
+      ((await invalid.json()) as { error: { message: string } }).error.message,
+      /user or a team/,
+    );
+  });
+});
