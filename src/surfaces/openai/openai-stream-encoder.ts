@@ -59,6 +59,8 @@ export class OpenAIStreamEncoder {
       case 'text-delta':
         return this.role() + this.chunk({ content: part.delta });
       case 'reasoning-delta':
+        // A signature-only delta (Anthropic signature_delta) has nothing to show in OpenAI's format.
+        if (part.delta === '') return this.role();
         return this.role() + this.chunk({ reasoning_content: part.delta });
       case 'tool-call-start':
         return (

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { StreamPart } from '../../core/index.js';
+import { SseDecoder } from '../../lib/sse-decoder.js';
+import { AnthropicStreamConverter } from './convert-anthropic-stream.js';
+
+const fixtures = new URL('./__fixtures__/', import.meta.url);
+const names = ['basic-response', 'tool-use-response', 'thinking-cache-response'];
+
+/** Runs bytes (in the given chunks) through the SSE decoder and the converter, like the provider. */
+function convert(chunks: Uint8Array[], passthrough = false): StreamPart[] {
+  const decoder = new SseDecoder();
+  const converter = new AnthropicStreamConverter({
+    provider: 'anthropic',
+    deployment: 'claude[0]',
+    passthrough,
+    nowSeconds: () => 1_700_000_000,
+  });
+  const parts: StreamPart[] = [];
+  for (const chunk of chunks) for (const event of decoder.push(chunk)) converter.push(event, parts);
+  for (const event of decoder.end()) converter.push(event, parts);
+  converter.end(parts);
+  return parts;
+}
+
+/** Errors compared by what matters (class instances do not deep-equal JSON). */
+function plain(parts: StreamPart[]): unknown[] {
+  return parts.map((part) =>
+    part.type === 'error'
+      ? { type: 'error', code: part.error.code, message: part.error.message }
+      : part,
+  );
+}
+
+function golden(name: string, actual: unknown): void {
+  const file = new URL(`${name}.parts.json`, fixtures);
+  const text = JSON.stringify(actual, null, 2) + '\n';
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+  assert.equal(text, readFileSync(file, 'utf8'), `golden ${name}.parts.json`);
+}
+
+describe('AnthropicStreamConverter', () => {
+  for (const name of names) {
+    const bytes = readFileSync(new URL(`${name}.sse`, fixtures));
+
+    it(`${name}: matches the golden parts`, () => {
+      golden(name, plain(convert([bytes])));
+    });
+
+    it(`${name}: the same parts for every split point (mid UTF-8, CR/LF across chunks)`, () => {
+      const whole = JSON.stringify(plain(convert([bytes])));
+      for (let cut = 1; cut < bytes.length; cut++) {
+        const parts = convert([bytes.subarray(0, cut), bytes.subarray(cut)]);
+        assert.equal(JSON.stringify(plain(parts)), whole, `split at byte ${cut}`);
+      }
+      // Byte by byte, and several events per chunk.
+      const single = Array.from(bytes, (byte) => Uint8Array.of(byte));
+      assert.equal(JSON.stringify(plain(convert(single))), whole);
+    });
+
+    it(`${name}: a stream cut before message_delta ends in truncated_stream, no finish`, () => {
+      const text = bytes.toString('utf8');
+      const cut = text.indexOf('event: message_delta');
+      const parts = convert([Buffer.from(text.slice(0, cut))]);
+      const last = parts.at(-1);
+      assert.equal(last?.type, 'error');
+      assert.equal(last.type === 'error' && last.error.code, 'truncated_stream');
+      assert.ok(!parts.some((part) => part.type === 'finish'));
+    });
+
+    it(`${name}: fast path forwards every event raw, message_stop only once the body ended`, () => {
+      const parts = convert([bytes], true);
+      const raw = parts.filter((part) => part.type === 'raw');
+      const eventCount = bytes
+        .toString('utf8')
+        .split(/\r?\n\r?\n/)
+        .filter(Boolean).length;
+      assert.equal(raw.length, eventCount);
+      assert.equal(parts.at(-1)?.type, 'finish');
+      const stop = parts.at(-2);
+      assert.ok(stop?.type === 'raw' && stop.event === 'message_stop');
+    });
+  }
+
+  it('message_delta usage is cumulative: a later value replaces, null keeps the earlier one', () => {
+    const sse = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"c","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"cache_read_input_tokens":5,"cache_creation_input_tokens":3,"output_tokens":1}}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":null},"usage":{"output_tokens":4,"input_tokens":null}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":9,"cache_read_input_tokens":7}}\n\n',
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ].join('');
+    const finish = convert([Buffer.from(sse)]).at(-1);
+    assert.deepEqual(finish, {
+      type: 'finish',
+      finishReason: { unified: 'length', raw: 'max_tokens' },
+      usage: {
+        input: { total: 20, noCache: 10, cacheRead: 7, cacheWrite: 3 },
+        output: { total: 9, text: 9, reasoning: 0 },
+      },
+    });
+  });
+
+  it('an error event after content becomes an error part with the right kind', () => {
+    const text = readFileSync(new URL('basic-response.sse', fixtures), 'utf8');
+    const cut = text.indexOf('event: content_block_stop');
+    const overloaded =
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
+    const parts = convert([Buffer.from(text.slice(0, cut) + overloaded)]);
+    assert.ok(parts.some((part) => part.type === 'text-delta'));
+    const last = parts.at(-1);
+    assert.ok(last?.type === 'error');
+    assert.equal(last.error.code, 'upstream_overloaded');
+    assert.equal((last.error as { retryable?: boolean }).retryable, true);
+  });
+
+  it('a data line that is not JSON is a malformed-stream error', () => {
+    const parts = convert([Buffer.from('event: message_start\ndata: {"type":\n\n')]);
+    assert.equal(parts.length, 1);
+    assert.ok(parts[0]?.type === 'error' && parts[0].error.code === 'upstream_error');
+  });
+});
