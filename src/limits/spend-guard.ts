@@ -61,6 +61,11 @@ export interface SpendGuard {
   ): Promise<CapAlert[]>;
 }
 
+/** The reset instant (the store's next UTC midnight), to the second: clocks differ by milliseconds. */
+function resetDate(resetMs: number): Date {
+  return new Date(Math.round((Date.now() + resetMs) / 1000) * 1000);
+}
+
 export function createSpendGuard(options: {
   store: LimitStore;
   caps: CapsConfig;
@@ -100,7 +105,7 @@ export function createSpendGuard(options: {
   }
 
   function toAlerts(spendCap: SpendCap, crossed: number[], spentNano: number, resetMs: number) {
-    const resetAt = new Date(Date.now() + resetMs).toISOString();
+    const resetAt = resetDate(resetMs).toISOString();
     return crossed.map((perMille) => ({
       cap: spendCap.label,
       perMille,
@@ -149,7 +154,7 @@ export function createSpendGuard(options: {
               spentUsd: nanoToUsd(result.spentNanoUsd),
               heldUsd: nanoToUsd(result.heldNanoUsd),
               requestUsd: nanoToUsd(amount),
-              resetAt: new Date(Date.now() + result.resetMs),
+              resetAt: resetDate(result.resetMs),
             };
           }
           held.push(spendCap);

@@ -21,6 +21,8 @@ export interface SpendCapDeps {
   logger?: Logger;
 }
 
+const inputMargin = 1.25;
+
 function usd(value: number): string {
   return `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
 }
@@ -43,7 +45,9 @@ export function createSpendCapStage(deps: SpendCapDeps): Stage {
   function worstCaseUsd(context: RequestContext): number {
     const estimate = tokenEstimateOf(context, deps.defaultMaxOutputTokens);
     const usage = createUsage({
-      inputNoCache: estimate.inputTokens,
+      // Tokenizers differ by vendor (Anthropic's counts run ~20 % above o200k for English text):
+      // the hold must not come out low.
+      inputNoCache: Math.ceil(estimate.inputTokens * inputMargin),
       outputTotal: estimate.outputTokens,
     });
     let worst = 0;
