@@ -129,7 +129,7 @@ const system =
   'never speculate, and say so when you do not know. Prefer metric units and ISO dates.';
 
 const weatherParameters = {
-  type: 'object',
+  type: 'object' as const,
   properties: { city: { type: 'string' }, days: { type: 'integer' } },
   required: ['city', 'days'],
 };
