@@ -120,8 +120,12 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
         headers,
         body: JSON.stringify(body),
         signal: scope.signal,
-        headersTimeout: stream ? call.timeouts.firstByteMs : call.timeouts.totalMs,
-        bodyTimeout: call.timeouts.idleMs,
+        // The scope's timers cut hangs, each with its kind: a stream's first-event timer (armed
+        // before sending: a hang before or after the headers) and idle timer (from the first
+        // event), a non-stream answer's total timer. undici's header timer is off so it cannot
+        // pre-empt them under the wrong name; its body timer is a non-stream body's idle timeout.
+        headersTimeout: 0,
+        bodyTimeout: stream ? 0 : call.timeouts.idleMs,
       });
     } catch (error) {
       throw createAnthropicTransportError(error, origin, scope.signal);
@@ -184,6 +188,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     response: ResponseData,
     call: ProviderCall<ChatRequest>,
     scope: AbortScope,
+    cancelFirstEventTimer: () => void,
   ): AsyncGenerator<StreamPart> {
     const origin = { provider: options.name, deployment: call.deployment.id };
     const decoder = new SseDecoder();
@@ -192,22 +197,26 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       passthrough: call.passthroughBody !== undefined,
     });
     const parts: StreamPart[] = [];
-    let cancelFirstEvent: (() => void) | undefined = scope.setTimer(
-      call.timeouts.firstByteMs,
-      () =>
-        new UpstreamError(
-          `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
-          { ...origin, kind: 'ttft_timeout' },
-        ),
-    );
+    let cancelFirstEvent: (() => void) | undefined = cancelFirstEventTimer;
+    // Armed at the first event (before it, the first-event timer rules), touched by every chunk.
+    let idle: { touch(): void } | undefined;
     let completed = false;
     try {
       try {
         for await (const chunk of response.body) {
+          idle?.touch();
           for (const event of decoder.push(chunk as Buffer)) {
             if (cancelFirstEvent) {
               cancelFirstEvent();
               cancelFirstEvent = undefined;
+              idle = scope.setIdleTimer(
+                call.timeouts.idleMs,
+                () =>
+                  new UpstreamError(
+                    `${options.name} stream was silent for ${call.timeouts.idleMs} ms`,
+                    { ...origin, kind: 'idle_timeout' },
+                  ),
+              );
             }
             converter.push(event, parts);
           }
@@ -263,10 +272,19 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
 
     async chatStream(call) {
       const scope = openScope(call);
+      // Armed before sending, so it covers a hang before the headers as well as after them.
+      const cancelFirstEventTimer = scope.setTimer(
+        call.timeouts.firstByteMs,
+        () =>
+          new UpstreamError(
+            `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
+            { provider: options.name, deployment: call.deployment.id, kind: 'ttft_timeout' },
+          ),
+      );
       try {
         const body = { ...buildBody(call), stream: true };
         const response = await send('/v1/messages', body, call, scope, true);
-        return readStream(response, call, scope);
+        return readStream(response, call, scope, cancelFirstEventTimer);
       } catch (error) {
         scope.dispose();
         throw error;

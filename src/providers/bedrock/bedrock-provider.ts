@@ -81,10 +81,11 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
         body,
         signal: scope.signal,
         // The scope's timers cut hangs with their own kinds (first event for streams, total for
-        // a non-stream answer, whose headers only come when it is complete); undici's body
-        // timer is the idle timeout between chunks.
+        // a non-stream answer, whose headers only come when it is complete). undici's body timer
+        // is the idle timeout of a non-stream body; a stream's idle timer starts at its first
+        // event (readStream), so a slow first token after the headers is not cut as "idle".
         headersTimeout: 0,
-        bodyTimeout: call.timeouts.idleMs,
+        bodyTimeout: stream ? 0 : call.timeouts.idleMs,
       });
     } catch (error) {
       throw createBedrockTransportError(error, origin, scope.signal);
@@ -127,10 +128,13 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
     });
     const parts: StreamPart[] = [];
     let firstEvent = true;
+    // Armed at the first event (before it, the first-event timer rules), touched by every chunk.
+    let idle: { touch(): void } | undefined;
     let completed = false;
     try {
       try {
         for await (const chunk of response.body) {
+          idle?.touch();
           let messages: EventStreamMessage[];
           try {
             messages = decoder.push(chunk as Buffer);
@@ -142,6 +146,14 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
             if (firstEvent) {
               firstEvent = false;
               cancelFirstEventTimer();
+              idle = scope.setIdleTimer(
+                call.timeouts.idleMs,
+                () =>
+                  new UpstreamError(
+                    `${options.name} stream was silent for ${call.timeouts.idleMs} ms`,
+                    { ...origin, kind: 'idle_timeout' },
+                  ),
+              );
             }
             converter.push(message, parts);
           }
