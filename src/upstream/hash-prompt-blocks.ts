@@ -1,0 +1,86 @@
+// Chained block hashes of a chat prompt for prefix affinity: the messages (role + text) are read as
+// one character stream cut into fixed-size blocks; block i's hash covers everything up to the end of
+// block i (like vLLM's parent-chained KV block hashes), seeded with what scopes vLLM's prefix cache
+// (model or LoRA adapter, cache salt). Only full blocks are hashed, as vLLM caches only full blocks.
+
+import type { ChatMessage } from '../core/index.js';
+
+export interface BlockHashOptions {
+  /** Characters per block (16 tokens × ~4 characters by default). */
+  blockChars: number;
+  maxBlocks: number;
+}
+
+// Two 32-bit FNV-1a lanes with different offsets, combined into one 53-bit number: collisions only
+// cost a mis-routed request, never a wrong answer.
+const FNV_PRIME = 0x01000193;
+
+function roleMark(message: ChatMessage): number {
+  switch (message.role) {
+    case 'system':
+      return 1;
+    case 'user':
+      return 2;
+    case 'assistant':
+      return 3;
+    case 'tool':
+      return 4;
+  }
+}
+
+export function hashPromptBlocks(
+  seed: string,
+  messages: readonly ChatMessage[],
+  options: BlockHashOptions,
+): number[] {
+  let low = 0x811c9dc5;
+  let high = 0x050c5d1f;
+  const feed = (code: number): void => {
+    low = Math.imul(low ^ code, FNV_PRIME);
+    high = Math.imul(high ^ (code + 0x9e), 0x01000197);
+  };
+  for (let index = 0; index < seed.length; index++) feed(seed.charCodeAt(index));
+  feed(0);
+  const hashes: number[] = [];
+  let inBlock = 0;
+  const feedText = (text: string): boolean => {
+    for (let index = 0; index < text.length; index++) {
+      feed(text.charCodeAt(index));
+      if (++inBlock === options.blockChars) {
+        inBlock = 0;
+        hashes.push((high >>> 11) * 0x100000000 + (low >>> 0));
+        if (hashes.length >= options.maxBlocks) return false;
+      }
+    }
+    return true;
+  };
+  for (const message of messages) {
+    if (!feedText(String.fromCharCode(roleMark(message)))) return hashes;
+    for (const part of message.content) {
+      let text: string;
+      switch (part.type) {
+        case 'text':
+        case 'reasoning':
+          text = part.text;
+          break;
+        case 'tool-call':
+          text = part.name + part.arguments;
+          break;
+        case 'tool-result':
+          text =
+            typeof part.content === 'string'
+              ? part.content
+              : part.content.map((item) => (item.type === 'text' ? item.text : '\u0005')).join('');
+          break;
+        case 'image':
+          text = part.source.type === 'url' ? part.source.url : part.source.data.slice(0, 256);
+          break;
+        case 'opaque':
+          text = JSON.stringify(part.value);
+          break;
+      }
+      if (!feedText(text)) return hashes;
+    }
+  }
+  return hashes;
+}

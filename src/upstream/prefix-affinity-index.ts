@@ -1,0 +1,83 @@
+// Which replica served which prompt prefix: block hash → the replicas that have served it (a bit
+// mask), the one that served it last, and whether a longer prompt continued it. Bounded LRU.
+//
+// A lookup distinguishes two kinds of match. A *continuation* ends at a block no longer prompt has
+// extended yet: the next turn of a conversation (or the same prompt again), worth pinning to the
+// replica that holds it. A *branch* leaves a prefix that other prompts continued differently: a
+// system prompt many conversations share. That prefix ends up cached on every replica anyway, so a
+// branch is placed by load, preferring replicas that already hold the prefix only as a tie-break.
+
+interface Entry {
+  mask: number;
+  last: number;
+  /** Hash of the block that followed this one in the prompt recorded first; -1 when none. */
+  child: number;
+}
+
+export interface PrefixMatch {
+  /** Matched blocks (0: none). */
+  blocks: number;
+  /** Replicas (bit mask) that served the whole matched prefix. */
+  mask: number;
+  /** The replica that served it last. */
+  last: number;
+  continuation: boolean;
+}
+
+export class PrefixAffinityIndex {
+  private readonly entries = new Map<number, Entry>();
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The deepest block served by one of `candidates` (a replica bit mask). */
+  lookup(hashes: readonly number[], candidates: number): PrefixMatch {
+    let found: Entry | undefined;
+    let blocks = 0;
+    for (let index = 0; index < hashes.length; index++) {
+      const entry = this.entries.get(hashes[index]!);
+      if (entry === undefined || (entry.mask & candidates) === 0) break;
+      found = entry;
+      blocks = index + 1;
+    }
+    if (!found) return { blocks: 0, mask: 0, last: -1, continuation: false };
+    const next = blocks < hashes.length ? hashes[blocks]! : -2;
+    return {
+      blocks,
+      mask: found.mask & candidates,
+      last: found.last,
+      // Nothing continued this prefix yet, or we continue it the way it was continued before.
+      continuation: found.child === -1 || found.child === next || blocks === hashes.length,
+    };
+  }
+
+  record(hashes: readonly number[], replica: number): void {
+    const bit = 1 << replica;
+    for (let index = 0; index < hashes.length; index++) {
+      const hash = hashes[index]!;
+      const child = index + 1 < hashes.length ? hashes[index + 1]! : -1;
+      let entry = this.entries.get(hash);
+      if (entry) {
+        this.entries.delete(hash); // re-insert: most recently used last
+        entry.mask |= bit;
+        entry.last = replica;
+        if (entry.child === -1) entry.child = child;
+      } else {
+        entry = { mask: bit, last: replica, child };
+      }
+      this.entries.set(hash, entry);
+    }
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as number;
+      this.entries.delete(oldest);
+    }
+  }
+
+  /** Forget a replica (it left the pool for good). */
+  forget(replica: number): void {
+    const bit = 1 << replica;
+    for (const entry of this.entries.values()) entry.mask &= ~bit;
+  }
+}
