@@ -70,7 +70,8 @@ describe('EventStreamDecoder', () => {
 
   it('rejects a frame whose CRC does not match', () => {
     const broken = Buffer.from(frames[1] as Uint8Array);
-    broken[broken.length - 6] ^= 0xff; // a payload byte: the message CRC no longer matches
+    // A payload byte: the message CRC no longer matches.
+    broken.writeUInt8(broken.readUInt8(broken.length - 6) ^ 0xff, broken.length - 6);
     assert.throws(() => new EventStreamDecoder().push(broken), EventStreamFrameError);
   });
 

@@ -106,7 +106,8 @@ export class BedrockStreamConverter {
   private handleEvent(eventType: string | undefined, payload: object, parts: StreamPart[]): void {
     switch (eventType) {
       case 'messageStart':
-        this.start(parts);
+        // stream-start waits for the first content: an exception frame right after messageStart
+        // (throttling, overload) then still falls back, since nothing reached the client.
         return;
       case 'contentBlockStart': {
         const event = payload as BedrockStreamEvents['contentBlockStart'];
@@ -178,6 +179,7 @@ export class BedrockStreamConverter {
       this.fail(parts, 'truncated_stream', 'upstream stream ended without messageStop');
       return;
     }
+    this.start(parts);
     parts.push({
       type: 'finish',
       finishReason: this.finishReason,
