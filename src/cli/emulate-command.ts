@@ -8,12 +8,12 @@ export function registerEmulateCommand(program: Command, environment: CliEnviron
   program
     .command('emulate')
     .description('run a provider emulator with fault injection (POST /_emulator/faults)')
-    .option('--kind <kind>', 'openai | vllm | anthropic', 'openai')
+    .option('--kind <kind>', 'openai | vllm | anthropic | bedrock', 'openai')
     .option('--port <port>', 'port (0 = any free port)', (value) => Number(value), 0)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--name <name>', 'replica name (x-emulator-name header)')
     .action(async (options: { kind: string; port: number; host: string; name?: string }) => {
-      const kinds: EmulatorKind[] = ['openai', 'vllm', 'anthropic'];
+      const kinds: EmulatorKind[] = ['openai', 'vllm', 'anthropic', 'bedrock'];
       if (!kinds.includes(options.kind as EmulatorKind)) {
         environment.stderr.write(`unknown --kind ${options.kind} (known: ${kinds.join(', ')})\n`);
         environment.exit(1);
