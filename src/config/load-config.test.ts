@@ -41,7 +41,7 @@ describe('config validation', () => {
       parseConfig({ providers: { x: { type: 'opanai', baseUrl: 'http://h/v1' } } }, {}),
     );
     assert.deepEqual(problems, [
-      'providers.x.type: unknown provider type "opanai" (known: openai, openai-compatible, bedrock)',
+      'providers.x.type: unknown provider type "opanai" (known: openai, openai-compatible, anthropic, bedrock)',
     ]);
   });
 
