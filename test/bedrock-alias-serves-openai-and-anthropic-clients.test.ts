@@ -269,3 +269,95 @@ describe('a Bedrock-served alias', () => {
     );
   });
 });
+
+describe('Bedrock credentials and usage semantics', () => {
+  it('inclusive inputTokens (usageInputTokens: inclusive) gives the same exact usage', async () => {
+    const bedrock = await startEmulator({ kind: 'bedrock', bedrockInputTokens: 'inclusive' });
+    const gateway = await startGateway(
+      {
+        providers: {
+          aws: { type: 'bedrock', baseUrl: bedrock.url, usageInputTokens: 'inclusive' },
+        },
+        models: { claude: [{ provider: 'aws', model: MODEL }] },
+      },
+      AWS_ENV,
+    );
+    try {
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'sy', maxRetries: 0 });
+      const user = 'An inclusive count of a prompt long enough to be cached on the repeat';
+      const request = { model: 'claude', messages: [{ role: 'user' as const, content: user }] };
+      await client.chat.completions.create(request);
+      const second = await client.chat.completions.create(request);
+      const prompt = promptTokens(user);
+      assert.equal(second.usage?.prompt_tokens, prompt);
+      assert.equal(second.usage?.prompt_tokens_details?.cached_tokens, cachedAfterRepeat(prompt));
+    } finally {
+      await gateway.close();
+      await bedrock.close();
+    }
+  });
+
+  it('temporary credentials: the session token is sent and signed; a stale one is refused', async () => {
+    const credentials = {
+      accessKeyId: 'ASIAEXAMPLETEMPORARY',
+      secretAccessKey: 'temporary-secret',
+      sessionToken: 'session-token-1',
+    };
+    const bedrock = await startEmulator({ kind: 'bedrock', awsCredentials: credentials });
+    const config = {
+      providers: { aws: { type: 'bedrock', baseUrl: bedrock.url } },
+      models: { claude: [{ provider: 'aws', model: MODEL }] },
+    };
+    const env = {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    };
+    const good = await startGateway(config, { ...env, AWS_SESSION_TOKEN: 'session-token-1' });
+    const stale = await startGateway(config, { ...env, AWS_SESSION_TOKEN: 'session-token-0' });
+    try {
+      const ok = new OpenAI({ baseURL: `${good.url}/v1`, apiKey: 'sy', maxRetries: 0 });
+      const completion = await ok.chat.completions.create({
+        model: 'claude',
+        messages: [{ role: 'user', content: 'temporary' }],
+      });
+      assert.equal(completion.choices[0]?.message.content, 'Echo: temporary');
+      assert.equal(bedrock.requests.at(-1)?.headers['x-amz-security-token'], 'session-token-1');
+      const refused = new OpenAI({ baseURL: `${stale.url}/v1`, apiKey: 'sy', maxRetries: 0 });
+      await assert.rejects(
+        refused.chat.completions.create({
+          model: 'claude',
+          messages: [{ role: 'user', content: 'temporary' }],
+        }),
+        (error: unknown) => error instanceof OpenAI.PermissionDeniedError,
+      );
+    } finally {
+      await good.close();
+      await stale.close();
+      await bedrock.close();
+    }
+  });
+
+  it('a Bedrock API key is sent as a bearer token instead of a signature', async () => {
+    const bedrock = await startEmulator({ kind: 'bedrock', apiKey: 'ABSKbedrock-api-key' });
+    const gateway = await startGateway(
+      {
+        providers: { aws: { type: 'bedrock', baseUrl: bedrock.url, region: 'us-west-2' } },
+        models: { claude: [{ provider: 'aws', model: MODEL }] },
+      },
+      { AWS_BEARER_TOKEN_BEDROCK: 'ABSKbedrock-api-key' },
+    );
+    try {
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'sy', maxRetries: 0 });
+      const completion = await client.chat.completions.create({
+        model: 'claude',
+        messages: [{ role: 'user', content: 'bearer' }],
+      });
+      assert.equal(completion.choices[0]?.message.content, 'Echo: bearer');
+      assert.equal(bedrock.requests.at(-1)?.headers.authorization, 'Bearer ABSKbedrock-api-key');
+    } finally {
+      await gateway.close();
+      await bedrock.close();
+    }
+  });
+});
