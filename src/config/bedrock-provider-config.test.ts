@@ -64,10 +64,9 @@ describe('bedrock provider config', () => {
 
   it('names the missing region and the missing credentials', () => {
     const problems = problemsOf({ providers: { aws: { type: 'bedrock' } } }, {});
-    assert.ok(
-      problems.includes('providers.aws.region: environment variable AWS_REGION is not set'),
-      problems.join('\n'),
-    );
+    assert.deepEqual(problems, [
+      'providers.aws.region: environment variable AWS_REGION is not set',
+    ]);
     const noCredentials = problemsOf(
       { providers: { aws: { type: 'bedrock', region: 'us-east-1' } } },
       {},

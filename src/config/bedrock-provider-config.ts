@@ -66,8 +66,13 @@ export function fillBedrockDefaults(input: unknown): unknown {
   if (provider.type !== 'bedrock') return input;
   const filled: Record<string, unknown> = { ...provider };
   for (const key of credentialKeys) if (filled[key] === '') delete filled[key];
-  if (filled.baseUrl === undefined && typeof filled.region === 'string' && filled.region !== '') {
-    filled.baseUrl = `https://bedrock-runtime.${filled.region}.amazonaws.com`;
+  if (filled.baseUrl === undefined) {
+    const region = typeof filled.region === 'string' ? filled.region : '';
+    // Without a region the config is refused anyway (under `region`); the regionless host only
+    // keeps a second, misleading "baseUrl" problem out of the report.
+    filled.baseUrl = region
+      ? `https://bedrock-runtime.${region}.amazonaws.com`
+      : 'https://bedrock-runtime.amazonaws.com';
   }
   return filled;
 }
