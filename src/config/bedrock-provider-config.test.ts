@@ -64,9 +64,9 @@ describe('bedrock provider config', () => {
 
   it('names the missing region and the missing credentials', () => {
     const problems = problemsOf({ providers: { aws: { type: 'bedrock' } } }, {});
-    assert.deepEqual(problems, [
-      'providers.aws.region: environment variable AWS_REGION is not set',
-    ]);
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.equal(problems[0], 'providers.aws.region: environment variable AWS_REGION is not set');
+    assert.match(problems[1] ?? '', /^providers\.aws: a bedrock provider needs credentials/);
     const noCredentials = problemsOf(
       { providers: { aws: { type: 'bedrock', region: 'us-east-1' } } },
       {},
