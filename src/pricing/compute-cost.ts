@@ -5,8 +5,8 @@ import type { Usage } from '../core/index.js';
 /** USD per 1M tokens. Cached and cache-write rates default to the input rate when unknown. */
 export interface ModelPrice {
   inputPerMTok: number;
-  cachedInputPerMTok?: number;
-  cacheWritePerMTok?: number;
+  cachedInputPerMTok?: number | undefined;
+  cacheWritePerMTok?: number | undefined;
   outputPerMTok: number;
 }
 

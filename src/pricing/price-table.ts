@@ -14,7 +14,7 @@ export interface SelfHostedPrice {
   /** Sustained throughput (all token classes) of the whole deployment, tokens per second. */
   tokensPerSecond: number;
   /** GPUs the deployment occupies (default 1). */
-  gpus?: number;
+  gpus?: number | undefined;
 }
 
 export interface PriceTableOptions {

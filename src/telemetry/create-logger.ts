@@ -14,6 +14,16 @@ export const redactPaths = [
   '*.headers["x-api-key"]',
   'key',
   '*.key',
+  '*.*.*.apiKey',
+  'headers["proxy-authorization"]',
+  '*.headers["proxy-authorization"]',
+  'headers.cookie',
+  '*.headers.cookie',
+  'password',
+  '*.password',
+  'secretAccessKey',
+  '*.secretAccessKey',
+  '*.*.secretAccessKey',
 ];
 
 export function createLogger(options: {

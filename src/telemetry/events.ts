@@ -58,3 +58,23 @@ export function subscribeBreakerStateChanged(
   breakerStateChannel.subscribe(handler);
   return () => breakerStateChannel.unsubscribe(handler);
 }
+
+/**
+ * An upstream attempt started / ended (one per deployment tried). Published by invokeUpstream;
+ * the in-flight-per-deployment gauge (the autoscaling signal) subscribes. Every start has one end.
+ */
+export interface AttemptEvent {
+  context: RequestContext;
+  deployment: { id: string; provider: string; model: string };
+}
+
+export const attemptStartedChannel = diagnosticsChannel.channel('switchyard:attempt:started');
+export const attemptFinishedChannel = diagnosticsChannel.channel('switchyard:attempt:finished');
+
+export function publishAttemptStarted(event: AttemptEvent): void {
+  if (attemptStartedChannel.hasSubscribers) attemptStartedChannel.publish(event);
+}
+
+export function publishAttemptFinished(event: AttemptEvent): void {
+  if (attemptFinishedChannel.hasSubscribers) attemptFinishedChannel.publish(event);
+}

@@ -6,7 +6,11 @@ import { openDatabase } from './database.js';
 
 const suffix = randomBytes(4).toString('hex');
 
-databaseContract('pglite', () => openDatabase({ pgliteDir: 'memory://' }), `contract_lite_${suffix}`);
+databaseContract(
+  'pglite',
+  () => openDatabase({ pgliteDir: 'memory://' }),
+  `contract_lite_${suffix}`,
+);
 databaseContract(
   'postgres',
   () =>

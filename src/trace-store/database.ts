@@ -12,6 +12,11 @@ export interface Database {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
   /** Runs a script of several statements (no parameters). */
   exec(sql: string): Promise<void>;
+  /**
+   * Runs `work` on one connection (pg: a client checked out of the pool), for session state such
+   * as advisory locks that must be taken and released on the same connection.
+   */
+  withConnection<T>(work: (connection: Database) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -38,7 +43,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     // An idle client that loses its connection must not crash the process.
     pool.on('error', () => undefined);
-    return {
+    const database: Database = {
       kind: 'postgres',
       async query<Row>(sql: string, params: unknown[] = []) {
         const result = await pool.query(sql, params);
@@ -47,16 +52,42 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       async exec(sql) {
         await pool.query(sql);
       },
+      async withConnection(work) {
+        const client = await pool.connect();
+        // A failed session (e.g. a dropped connection) must not go back into the pool.
+        let broken: Error | undefined;
+        try {
+          return await work({
+            kind: 'postgres',
+            async query<Row>(sql: string, params: unknown[] = []) {
+              const result = await client.query(sql, params);
+              return { rows: result.rows as Row[] };
+            },
+            async exec(sql) {
+              await client.query(sql);
+            },
+            withConnection: (inner) => inner(database),
+            close: async () => undefined,
+          });
+        } catch (error) {
+          broken = error instanceof Error ? error : new Error(String(error));
+          throw error;
+        } finally {
+          client.release(broken);
+        }
+      },
       async close() {
         await pool.end();
       },
     };
+    return database;
   }
   const { PGlite } = await import('@electric-sql/pglite');
-  if (!options.pgliteDir.startsWith('memory://')) await mkdir(options.pgliteDir, { recursive: true });
+  if (!options.pgliteDir.startsWith('memory://'))
+    await mkdir(options.pgliteDir, { recursive: true });
   const lite = new PGlite(options.pgliteDir);
   await lite.waitReady;
-  return {
+  const database: Database = {
     kind: 'pglite',
     async query<Row>(sql: string, params: unknown[] = []) {
       const result = await lite.query<Row>(sql, params);
@@ -65,10 +96,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     async exec(sql) {
       await lite.exec(sql);
     },
+    withConnection: (work) => work(database),
     async close() {
       await lite.close();
     },
   };
+  return database;
 }
 
 export interface Migration {
@@ -81,7 +114,18 @@ export interface Migration {
  * Applies the migrations not applied yet, in id order, each in a transaction. On PostgreSQL an
  * advisory lock makes concurrent replicas starting at once apply each migration exactly once.
  */
-export async function runMigrations(database: Database, migrations: readonly Migration[]): Promise<string[]> {
+export function runMigrations(
+  database: Database,
+  migrations: readonly Migration[],
+): Promise<string[]> {
+  // The advisory lock is per session: take and release it on one connection.
+  return database.withConnection((connection) => applyMigrations(connection, migrations));
+}
+
+async function applyMigrations(
+  database: Database,
+  migrations: readonly Migration[],
+): Promise<string[]> {
   const lockKey = 7_412_001;
   if (database.kind === 'postgres') await database.query('SELECT pg_advisory_lock($1)', [lockKey]);
   try {
@@ -93,11 +137,19 @@ export async function runMigrations(database: Database, migrations: readonly Mig
     const done: string[] = [];
     for (const migration of [...migrations].sort((a, b) => a.id.localeCompare(b.id))) {
       if (applied.has(migration.id)) continue;
-      await database.exec(`BEGIN;\n${migration.sql}\n;INSERT INTO switchyard_migrations (id) VALUES ('${migration.id.replace(/'/g, "''")}');\nCOMMIT;`);
+      try {
+        await database.exec(
+          `BEGIN;\n${migration.sql}\n;INSERT INTO switchyard_migrations (id) VALUES ('${migration.id.replace(/'/g, "''")}');\nCOMMIT;`,
+        );
+      } catch (error) {
+        await database.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
       done.push(migration.id);
     }
     return done;
   } finally {
-    if (database.kind === 'postgres') await database.query('SELECT pg_advisory_unlock($1)', [lockKey]);
+    if (database.kind === 'postgres')
+      await database.query('SELECT pg_advisory_unlock($1)', [lockKey]);
   }
 }

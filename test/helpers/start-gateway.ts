@@ -22,7 +22,12 @@ export async function startGateway(
   options: GatewayOptions = {},
 ): Promise<TestGateway> {
   const config = parseConfig(
-    { ...rawConfig, server: { port: 0, ...(rawConfig.server as object | undefined) } },
+    {
+      // Tests that do not configure traces get none: no embedded database per test gateway.
+      traces: { enabled: false },
+      ...rawConfig,
+      server: { port: 0, ...(rawConfig.server as object | undefined) },
+    },
     env,
     'test config',
   );

@@ -21,6 +21,7 @@ import {
 } from '../../resilience/index.js';
 import type { AttemptRecord, RequestContext } from '../request-context.js';
 import type { Stage } from '../stage.js';
+import { publishAttemptFinished, publishAttemptStarted } from '../../telemetry/events.js';
 
 export interface InvokeUpstreamDeps {
   providers: ReadonlyMap<string, Provider>;
@@ -214,7 +215,10 @@ export function createInvokeUpstreamStage(deps: InvokeUpstreamDeps): Stage {
       attempt: (attempt) => {
         attemptStart = performance.now();
         const provider = providers.get(attempt.deployment.provider) as Provider;
-        return runAttempt(context, provider, attempt);
+        // The in-flight-per-deployment gauge: every start has its end, whatever the outcome.
+        const event = { context, deployment: attempt.deployment };
+        publishAttemptStarted(event);
+        return runAttempt(context, provider, attempt).finally(() => publishAttemptFinished(event));
       },
       onAttempt: (report) => recordAttempt(context, report, performance.now() - attemptStart),
       onSkip: (skipped) =>

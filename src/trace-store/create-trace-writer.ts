@@ -1,0 +1,219 @@
+// The trace writer: rows are queued in memory and written in batches by a timer, never on the
+// response path. When the database is down, slow or not open yet, batches go to the disk spool and
+// are replayed (oldest first) once it answers again. A crash loses at most the rows still in memory:
+// those of the last flush interval (plus a batch whose INSERT was in flight).
+
+import type { TraceRecord } from '../telemetry/build-trace-record.js';
+import type { Database } from './database.js';
+import { insertTraces } from './insert-traces.js';
+import type { TraceSpool } from './trace-spool.js';
+
+export interface TraceWriterStats {
+  queueDepth: number;
+  spooledRows: number;
+  spooledBytes: number;
+  written: number;
+  spooled: number;
+  replayed: number;
+  dropped: number;
+  failures: number;
+  databaseAvailable: boolean;
+}
+
+export interface TraceWriter {
+  /** Connects (and migrates) in the background and replays a spool left by an earlier run. */
+  start(): void;
+  /** O(1), synchronous: the request path only pushes onto the queue. */
+  enqueue(record: TraceRecord): void;
+  /** Writes everything queued now (to the database, or the spool when it fails). */
+  flush(): Promise<void>;
+  stats(): TraceWriterStats;
+  /** Stops the timer, flushes the queue (spooling what the database will not take). */
+  close(): Promise<void>;
+}
+
+export interface TraceWriterOptions {
+  /** Resolves once the database is open and migrated; rejects (and is retried) while it is down. */
+  connect: () => Promise<Database>;
+  spool: TraceSpool;
+  batchSize: number;
+  flushIntervalMs: number;
+  queueLimit: number;
+  /** Delay before trying a failed database again (doubles up to 30 s). */
+  retryDelayMs?: number;
+  onError?: (error: unknown, what: string) => void;
+}
+
+export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
+  const { spool, batchSize, queueLimit } = options;
+  const baseRetryMs = options.retryDelayMs ?? 1_000;
+  let queue: TraceRecord[] = [];
+  let database: Database | undefined;
+  let connecting: Promise<Database | undefined> | undefined;
+  let available = false;
+  let retryAt = 0;
+  let retryMs = baseRetryMs;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let closed = false;
+  const counters = { written: 0, spooled: 0, replayed: 0, dropped: 0, failures: 0 };
+  const pendingSpools = new Set<Promise<void>>();
+
+  function fail(error: unknown, what: string) {
+    counters.failures += 1;
+    available = false;
+    retryAt = Date.now() + retryMs;
+    retryMs = Math.min(retryMs * 2, 30_000);
+    options.onError?.(error, what);
+  }
+
+  async function ensureDatabase(): Promise<Database | undefined> {
+    if (database) return database;
+    if (Date.now() < retryAt) return undefined;
+    connecting ??= options
+      .connect()
+      .then((opened) => {
+        database = opened;
+        return opened;
+      })
+      .catch((error: unknown) => {
+        fail(error, 'connect');
+        return undefined;
+      })
+      .finally(() => {
+        connecting = undefined;
+      });
+    return connecting;
+  }
+
+  function toSpool(records: TraceRecord[]): Promise<void> {
+    const pending = (async () => {
+      try {
+        if (await spool.append(records)) counters.spooled += records.length;
+        else counters.dropped += records.length;
+      } catch (error) {
+        counters.dropped += records.length;
+        options.onError?.(error, 'spool');
+      }
+    })();
+    pendingSpools.add(pending);
+    void pending.finally(() => pendingSpools.delete(pending));
+    return pending;
+  }
+
+  async function tryInsert(records: TraceRecord[]): Promise<boolean> {
+    const db = available || Date.now() >= retryAt ? await ensureDatabase() : undefined;
+    if (!db) return false;
+    try {
+      await insertTraces(db, records);
+      available = true;
+      retryMs = baseRetryMs;
+      return true;
+    } catch (error) {
+      fail(error, 'insert');
+      return false;
+    }
+  }
+
+  async function replaySpool(): Promise<boolean> {
+    for (const segment of spool.segments()) {
+      let records: TraceRecord[];
+      try {
+        records = await spool.read(segment);
+      } catch (error) {
+        options.onError?.(error, 'spool-read');
+        return false;
+      }
+      for (let start = 0; start < records.length; start += batchSize) {
+        // A partly replayed segment is replayed again from its start: request_id makes it harmless.
+        if (!(await tryInsert(records.slice(start, start + batchSize)))) return false;
+      }
+      counters.replayed += records.length;
+      await spool.remove(segment);
+    }
+    return true;
+  }
+
+  async function drain(): Promise<void> {
+    await spool.init();
+    // Replay before new rows only when the database answers; otherwise new rows join the spool.
+    let databaseUp = spool.rows === 0 ? true : await replaySpool();
+    while (queue.length > 0) {
+      const batch = queue.splice(0, batchSize);
+      if (databaseUp && (await tryInsert(batch))) {
+        counters.written += batch.length;
+        continue;
+      }
+      databaseUp = false;
+      // The database is unavailable: everything queued goes to disk now, one file per batch.
+      await toSpool(batch);
+    }
+  }
+
+  function run(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await drain();
+        } while (again && queue.length > 0);
+      } catch (error) {
+        options.onError?.(error, 'flush');
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  }
+
+  const timer = setInterval(() => {
+    if (queue.length > 0 || (spool.rows > 0 && Date.now() >= retryAt)) void run();
+  }, options.flushIntervalMs);
+  timer.unref();
+
+  return {
+    start() {
+      void ensureDatabase().then(() => run());
+    },
+    enqueue(record) {
+      if (closed) {
+        void toSpool([record]);
+        return;
+      }
+      queue.push(record);
+      if (queue.length >= batchSize && !running) void run();
+      if (queue.length > queueLimit) {
+        // Over the bound (the writer cannot keep up): move the backlog to disk at once.
+        const overflow = queue;
+        queue = [];
+        void toSpool(overflow);
+      }
+    },
+    async flush() {
+      await run();
+      if (queue.length > 0) await run();
+    },
+    stats() {
+      return {
+        queueDepth: queue.length,
+        spooledRows: spool.rows,
+        spooledBytes: spool.bytes,
+        ...counters,
+        databaseAvailable: available,
+      };
+    },
+    async close() {
+      clearInterval(timer);
+      // Shutdown must not wait out a retry delay: try the database once more, then spool.
+      retryAt = 0;
+      await this.flush();
+      closed = true;
+      await Promise.all(pendingSpools);
+      await database?.close().catch((error: unknown) => options.onError?.(error, 'close'));
+    },
+  };
+}

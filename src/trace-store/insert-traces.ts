@@ -1,0 +1,147 @@
+// One statement per batch: a multi-row INSERT into llm_traces (duplicates by request_id skipped, so
+// a replayed batch is harmless) feeding the daily rollup with exactly the rows it inserted.
+
+import type { TraceRecord } from '../telemetry/build-trace-record.js';
+import type { Database } from './database.js';
+
+const columns = [
+  'time',
+  'request_id',
+  'key_id',
+  'user_id',
+  'session_id',
+  'feature',
+  'region',
+  'surface',
+  'operation',
+  'requested_model',
+  'routed_model',
+  'provider',
+  'deployment',
+  'route_reason',
+  'attempts',
+  'attempt_count',
+  'cache_status',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'ttft_ms',
+  'total_ms',
+  'upstream_ms',
+  'overhead_ms',
+  'cost_usd',
+  'cache_saved_usd',
+  'status',
+  'error_code',
+  'error_class',
+  'finish_reason',
+  'streamed',
+  'aborted',
+  'prompt_text',
+  'response_text',
+] as const;
+
+/** PostgreSQL's bind-parameter limit is 65,535; the batch size bound keeps us below it. */
+export const maxRowsPerInsert = Math.floor(65_535 / columns.length);
+
+function valuesOf(record: TraceRecord): unknown[] {
+  return [
+    record.time,
+    record.requestId,
+    record.keyId,
+    record.user,
+    record.session,
+    record.feature,
+    record.region,
+    record.surface,
+    record.operation,
+    record.requestedModel,
+    record.routedModel,
+    record.provider,
+    record.deployment,
+    record.routeReason,
+    JSON.stringify(record.attempts),
+    record.attempts.length,
+    record.cacheStatus,
+    record.inputTokens,
+    record.cachedInputTokens,
+    record.cacheWriteTokens,
+    record.outputTokens,
+    record.reasoningTokens,
+    record.ttftMs,
+    record.totalMs,
+    record.upstreamMs,
+    record.overheadMs,
+    record.costUsd,
+    record.cacheSavedUsd,
+    record.status,
+    record.errorCode,
+    record.errorClass,
+    record.finishReason,
+    record.streamed,
+    record.aborted,
+    record.promptText,
+    record.responseText,
+  ];
+}
+
+const hitStatuses = `('hit', 'semantic', 'exact')`;
+
+const rollupSql = `
+INSERT INTO llm_traces_daily AS daily (day, feature, user_id, key_id, provider, model, requests, errors,
+  fallbacks, cache_hits, unpriced, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
+  reasoning_tokens, cost_usd, cache_saved_usd, total_ms_sum)
+SELECT (time AT TIME ZONE 'UTC')::date, coalesce(feature, ''), coalesce(user_id, ''), coalesce(key_id, ''),
+  coalesce(provider, ''), coalesce(routed_model, requested_model, ''),
+  count(*), count(*) FILTER (WHERE status >= 400 OR error_code IS NOT NULL),
+  count(*) FILTER (WHERE attempt_count > 1), count(*) FILTER (WHERE cache_status IN ${hitStatuses}),
+  count(*) FILTER (WHERE cost_usd IS NULL),
+  sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens), sum(output_tokens),
+  sum(reasoning_tokens), coalesce(sum(cost_usd), 0), coalesce(sum(cache_saved_usd), 0), sum(total_ms)
+FROM inserted
+GROUP BY 1, 2, 3, 4, 5, 6
+ON CONFLICT (day, feature, user_id, key_id, provider, model) DO UPDATE SET
+  requests = daily.requests + excluded.requests,
+  errors = daily.errors + excluded.errors,
+  fallbacks = daily.fallbacks + excluded.fallbacks,
+  cache_hits = daily.cache_hits + excluded.cache_hits,
+  unpriced = daily.unpriced + excluded.unpriced,
+  input_tokens = daily.input_tokens + excluded.input_tokens,
+  cached_input_tokens = daily.cached_input_tokens + excluded.cached_input_tokens,
+  cache_write_tokens = daily.cache_write_tokens + excluded.cache_write_tokens,
+  output_tokens = daily.output_tokens + excluded.output_tokens,
+  reasoning_tokens = daily.reasoning_tokens + excluded.reasoning_tokens,
+  cost_usd = daily.cost_usd + excluded.cost_usd,
+  cache_saved_usd = daily.cache_saved_usd + excluded.cache_saved_usd,
+  total_ms_sum = daily.total_ms_sum + excluded.total_ms_sum`;
+
+/** Inserts a batch (≤ maxRowsPerInsert rows) and rolls it up, in one statement (one transaction). */
+export async function insertTraces(
+  database: Database,
+  records: readonly TraceRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  if (records.length > maxRowsPerInsert) {
+    for (let start = 0; start < records.length; start += maxRowsPerInsert) {
+      await insertTraces(database, records.slice(start, start + maxRowsPerInsert));
+    }
+    return;
+  }
+  const params: unknown[] = [];
+  const rows: string[] = [];
+  for (const record of records) {
+    const base = params.length;
+    params.push(...valuesOf(record));
+    rows.push(`(${columns.map((_, index) => `$${base + index + 1}`).join(', ')})`);
+  }
+  const sql = `WITH inserted AS (
+INSERT INTO llm_traces (${columns.join(', ')}) VALUES ${rows.join(',\n')}
+ON CONFLICT (request_id) DO NOTHING
+RETURNING time, feature, user_id, key_id, provider, routed_model, requested_model, status, error_code,
+  attempt_count, cache_status, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
+  reasoning_tokens, cost_usd, cache_saved_usd, total_ms
+)${rollupSql}`;
+  await database.query(sql, params);
+}
