@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerCacheEvalCommand } from './cache-eval-command.js';
 import { registerCheckConfigCommand } from './check-config-command.js';
 import { registerEmulateCommand } from './emulate-command.js';
+import { registerKeysCommand } from './keys-command.js';
 import { registerServeCommand, type CliEnvironment } from './serve-command.js';
 
 export function createProgram(environment: CliEnvironment): Command {
@@ -13,6 +14,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerServeCommand(program, environment);
   registerCheckConfigCommand(program, environment);
   registerEmulateCommand(program, environment);
+  registerKeysCommand(program, environment);
   registerCacheEvalCommand(program, environment);
   return program;
 }
