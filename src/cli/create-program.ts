@@ -5,6 +5,7 @@ import { registerCacheEvalCommand } from './cache-eval-command.js';
 import { registerCheckConfigCommand } from './check-config-command.js';
 import { registerEmulateCommand } from './emulate-command.js';
 import { registerKeysCommand } from './keys-command.js';
+import { registerRouteCommand } from './route-command.js';
 import { registerServeCommand, type CliEnvironment } from './serve-command.js';
 
 export function createProgram(environment: CliEnvironment): Command {
@@ -16,5 +17,6 @@ export function createProgram(environment: CliEnvironment): Command {
   registerEmulateCommand(program, environment);
   registerKeysCommand(program, environment);
   registerCacheEvalCommand(program, environment);
+  registerRouteCommand(program, environment);
   return program;
 }
