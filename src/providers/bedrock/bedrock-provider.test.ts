@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { describe, it } from 'node:test';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
@@ -12,6 +13,7 @@ import { BedrockStreamConverter } from './convert-bedrock-stream.js';
 import { convertBedrockUsage } from './convert-bedrock-usage.js';
 import { convertToBedrockRequest } from './convert-to-bedrock-request.js';
 import { createBedrockRequestSigner } from './sign-bedrock-request.js';
+import { NodeSha256 } from './node-sha256.js';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
@@ -64,36 +66,41 @@ const toolEvents = fixture('converse-stream-tool.events.json') as Array<{
 const toolBytes = Buffer.concat(toolEvents.map((entry) => eventFrame(entry.event, entry.payload)));
 
 describe('bedrock SigV4 signing', () => {
-  it('reproduces the known-answer vector', async () => {
-    const vector = fixture('sigv4.json') as {
-      signingDate: string;
-      region: string;
-      service: string;
-      credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
-      request: { method: string; host: string; path: string; body: string; contentType: string };
-      expected: { date: string; payloadHash: string; authorization: string };
-    };
-    const sign = createBedrockRequestSigner(
-      {
-        type: 'sigv4',
-        region: vector.region,
-        service: vector.service,
-        credentials: vector.credentials,
-      },
-      () => new Date(vector.signingDate),
-    );
-    const headers = await sign({
-      method: vector.request.method,
-      host: vector.request.host,
-      path: vector.request.path,
-      headers: { 'content-type': vector.request.contentType },
-      body: vector.request.body,
+  for (const [label, sha256] of [
+    ['node:crypto', NodeSha256],
+    ['@aws-crypto/sha256-js', Sha256],
+  ] as const)
+    it(`reproduces the known-answer vector (${label})`, async () => {
+      const vector = fixture('sigv4.json') as {
+        signingDate: string;
+        region: string;
+        service: string;
+        credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+        request: { method: string; host: string; path: string; body: string; contentType: string };
+        expected: { date: string; payloadHash: string; authorization: string };
+      };
+      const sign = createBedrockRequestSigner(
+        {
+          type: 'sigv4',
+          region: vector.region,
+          service: vector.service,
+          credentials: vector.credentials,
+        },
+        () => new Date(vector.signingDate),
+        sha256,
+      );
+      const headers = await sign({
+        method: vector.request.method,
+        host: vector.request.host,
+        path: vector.request.path,
+        headers: { 'content-type': vector.request.contentType },
+        body: vector.request.body,
+      });
+      assert.equal(headers.authorization, vector.expected.authorization);
+      assert.equal(headers['x-amz-date'], vector.expected.date);
+      assert.equal(headers['x-amz-content-sha256'], vector.expected.payloadHash);
+      assert.equal(headers['x-amz-security-token'], vector.credentials.sessionToken);
     });
-    assert.equal(headers.authorization, vector.expected.authorization);
-    assert.equal(headers['x-amz-date'], vector.expected.date);
-    assert.equal(headers['x-amz-content-sha256'], vector.expected.payloadHash);
-    assert.equal(headers['x-amz-security-token'], vector.credentials.sessionToken);
-  });
 
   it('sends a Bedrock API key as a bearer token instead', async () => {
     const sign = createBedrockRequestSigner({ type: 'bearer', apiKey: 'ABSK-key' });

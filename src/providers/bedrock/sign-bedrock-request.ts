@@ -1,10 +1,12 @@
 // Authentication of Bedrock Runtime requests: AWS SigV4 (via @smithy/signature-v4, never
-// hand-rolled) or a Bedrock API key sent as `Authorization: Bearer`.
+// hand-rolled; hashes by node:crypto, see node-sha256.ts) or a Bedrock API key sent as
+// `Authorization: Bearer`.
 // SigV4: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 // API keys: https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys-use.html
 
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { ChecksumConstructor } from '@smithy/types';
+import { NodeSha256 } from './node-sha256.js';
 
 export type BedrockAuth =
   | {
@@ -32,6 +34,8 @@ export type BedrockRequestSigner = (request: RequestToSign) => Promise<Record<st
 export function createBedrockRequestSigner(
   auth: BedrockAuth,
   now: () => Date = () => new Date(),
+  /** The SHA-256 implementation (tests run the known-answer vector with each). */
+  sha256: ChecksumConstructor = NodeSha256,
 ): BedrockRequestSigner {
   if (auth.type === 'bearer') {
     return (request) =>
@@ -41,7 +45,7 @@ export function createBedrockRequestSigner(
     credentials: auth.credentials,
     region: auth.region,
     service: auth.service ?? 'bedrock',
-    sha256: Sha256,
+    sha256,
     // Non-S3 services sign the path percent-encoded a second time (the SDK default).
     uriEscapePath: true,
   });
