@@ -29,6 +29,8 @@ const REQUESTS = Math.min(numberArgument('requests', 2000), 20_000);
 const CONCURRENCY = Math.min(numberArgument('concurrency', 32), 256);
 const PROBABILITY = Math.min(numberArgument('probability', 0.3), 1);
 const JSON_OUTPUT = process.argv.includes('--json');
+/** Unmeasured requests per connection before each scenario. */
+const WARMUP_ROUNDS = 4;
 
 interface Scenario {
   name: string;
@@ -144,12 +146,18 @@ async function runScenario(
   gatewayUrl: string,
 ): Promise<ScenarioResult> {
   primary.clearFaults();
+  const pool = new Pool(gatewayUrl, { connections: CONCURRENCY, pipelining: 1 });
+  // Warm-up, not measured: connections opened, code paths compiled, no faults yet.
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, index) => {
+      for (let round = 0; round < WARMUP_ROUNDS; round++) await sendOne(pool, index % 2 === 1);
+    }),
+  );
   if (scenario.fault) primary.setFaults({ ...scenario.fault, probability: PROBABILITY });
   let breakerOpens = 0;
   const unsubscribe = subscribeBreakerStateChanged((event) => {
     if (event.to === 'open') breakerOpens += 1;
   });
-  const pool = new Pool(gatewayUrl, { connections: CONCURRENCY, pipelining: 1 });
   const outcomes: Outcome[] = [];
   let next = 0;
   const started = performance.now();
@@ -266,7 +274,8 @@ async function main(): Promise<void> {
     return;
   }
   const lines = [
-    `fault bench ${report.date}: ${REQUESTS} requests per scenario (half streaming), ` +
+    `fault bench ${report.date}: ${REQUESTS} requests per scenario (half streaming, after ` +
+      `${WARMUP_ROUNDS * CONCURRENCY} unmeasured warm-up requests), ` +
       `concurrency ${CONCURRENCY}, first deployment failing with probability ${PROBABILITY}`,
     `machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ` +
       `load average at start ${machine.loadAverage.join(' / ')}` +
