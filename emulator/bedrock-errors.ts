@@ -35,7 +35,9 @@ export function bedrockException(spec: ErrorSpec): { type: string; message: stri
       message: 'Error.',
     };
   const type = spec.type ? spec.type.charAt(0).toUpperCase() + spec.type.slice(1) : fallback.type;
-  return { type, message: spec.message ?? fallback.message };
+  // An overridden type keeps its own usual message (a throttling frame says it throttles).
+  const known = Object.values(BY_STATUS).find((entry) => entry.type === type);
+  return { type, message: spec.message ?? known?.message ?? fallback.message };
 }
 
 export function renderBedrockError(spec: ErrorSpec): string {
