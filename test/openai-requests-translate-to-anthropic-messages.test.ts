@@ -195,6 +195,20 @@ describe('OpenAI requests translated to Anthropic Messages', () => {
     assert.equal(emulator.requests.length, before);
   });
 
+  it('maps response_format json_schema to output_config.format, and vLLM-style top_k under 2023-06-01', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    await client.chat.completions.create({
+      model: 'claude-legacy',
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'place', schema } },
+      top_k: 5,
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const { body } = lastUpstream();
+    assert.deepEqual(body.output_config, { format: { type: 'json_schema', schema } });
+    assert.equal(body.top_k, 5);
+    assert.equal(body.response_format, undefined);
+  });
+
   it('refuses what Anthropic cannot answer (n > 1, temperature above 1)', async () => {
     for (const extra of [{ n: 2 }, { temperature: 1.5 }]) {
       await assert.rejects(

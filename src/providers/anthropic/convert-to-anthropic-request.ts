@@ -88,7 +88,9 @@ export function convertToAnthropicRequest(options: {
     body.temperature = request.temperature;
   }
   if (request.topP !== undefined) body.top_p = request.topP;
-  if (request.topK !== undefined) body.top_k = request.topK;
+  // OpenAI clients of vLLM-style servers send top_k as an extra field.
+  const topK = request.topK ?? request.extra.top_k;
+  if (typeof topK === 'number') body.top_k = topK;
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop;
   if (request.tools !== undefined && request.tools.length > 0) {
     body.tools = request.tools.map((tool) => ({

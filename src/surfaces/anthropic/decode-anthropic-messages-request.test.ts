@@ -83,6 +83,20 @@ describe('decodeAnthropicMessagesRequest', () => {
     assert.deepEqual(request.extra, {}, 'nothing Anthropic-only leaks to OpenAI-style backends');
   });
 
+  it('structured output (output_config.format json_schema) becomes an OpenAI response_format', () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } } };
+    const request = decodeAnthropicMessagesRequest({
+      model: 'claude',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+      output_config: { effort: 'low', format: { type: 'json_schema', schema } },
+    });
+    assert.deepEqual(request.responseFormat, {
+      type: 'json_schema',
+      json_schema: { name: 'output', schema },
+    });
+  });
+
   it('count_tokens bodies need no max_tokens and never stream', () => {
     const request = anthropicSurface.decodeCountTokens?.({
       model: 'claude',

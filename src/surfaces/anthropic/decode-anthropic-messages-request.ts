@@ -350,6 +350,19 @@ export function decodeAnthropicMessagesRequest(
   if (body.tool_choice !== undefined && body.tool_choice !== null) {
     request.toolChoice = decodeToolChoice(body.tool_choice, request);
   }
+  if (body.output_config !== undefined && body.output_config !== null) {
+    // Structured output → OpenAI-style response_format (other output_config fields: fast path only).
+    const format = requireObject(body.output_config, 'output_config').format;
+    if (isObject(format) && format.type === 'json_schema') {
+      request.responseFormat = {
+        type: 'json_schema',
+        json_schema: {
+          name: 'output',
+          schema: requireObject(format.schema, 'output_config.format.schema'),
+        },
+      };
+    }
+  }
   if (body.metadata !== undefined && body.metadata !== null) {
     const metadata = requireObject(body.metadata, 'metadata');
     if (metadata.user_id !== undefined && metadata.user_id !== null) {
