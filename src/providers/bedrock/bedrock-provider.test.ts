@@ -216,6 +216,33 @@ describe('bedrock stream conversion', () => {
     assert.equal((invalid[0] as unknown as { error: { kind: string } }).error.kind, 'client');
   });
 
+  it('turns an unmodeled error frame (:message-type error) into a server error', () => {
+    const frame = codec.encode({
+      headers: {
+        ':message-type': { type: 'string', value: 'error' },
+        ':error-code': { type: 'string', value: 'InternalFailure' },
+        ':error-message': { type: 'string', value: 'stream broke' },
+      },
+      body: new Uint8Array(0),
+    });
+    const parts = convertBytes([frame]);
+    const error = parts[0];
+    assert.ok(error?.type === 'error');
+    assert.equal((error.error as { kind?: string }).kind, 'server');
+    assert.match(error.error.message, /InternalFailure: stream broke/);
+  });
+
+  it('an exception right after messageStart leaves nothing sent (so the attempt can fall back)', () => {
+    const parts = convertBytes([
+      eventFrame('messageStart', { role: 'assistant' }),
+      exceptionFrame('serviceUnavailableException', 'busy'),
+    ]);
+    assert.deepEqual(
+      parts.map((part) => part.type),
+      ['error'],
+    );
+  });
+
   it('reports a stream without messageStop as truncated', () => {
     const bytes = Buffer.concat([
       eventFrame('messageStart', { role: 'assistant' }),
