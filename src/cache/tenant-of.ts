@@ -3,11 +3,17 @@
 import type { RequestContext } from '../pipeline/request-context.js';
 
 /**
- * Today the tenant is the request's user (the `x-switchyard-user` header, the body's `user` or
- * `metadata.user_id`), or 'anonymous'. That is self-declared by the client; once virtual keys land,
- * the key's team (or user) replaces it here, and only here.
+ * With a gateway key: the key's team, else its user, else the key itself (a team's members share
+ * their cached answers; nobody else does). Keyless mode: the request's self-declared user (the
+ * `x-switchyard-user` header, the body's `user` or `metadata.user_id`), or 'anonymous'.
  */
 export function tenantOf(context: RequestContext): string {
+  const key = context.key;
+  if (key) {
+    if (key.team !== undefined) return `team:${key.team}`;
+    if (key.user !== undefined) return `user:${key.user}`;
+    return `key:${key.id}`;
+  }
   const user = context.metadata.user;
   return user === undefined ? 'anonymous' : `user:${user}`;
 }

@@ -51,4 +51,35 @@ describe('partitioned vector index', () => {
       assert.ok(Math.abs((best?.similarity ?? 0) - 1) < 1e-5);
     }
   });
+
+  it('stores dense vectors (neural embedders) and sparse ones side by side, exactly', () => {
+    const index = new PartitionedVectorIndex<string>({ maxEntries: 100 });
+    const dense = (seed: number) => {
+      const vector = new Float32Array(512);
+      let norm = 0;
+      for (let slot = 0; slot < vector.length; slot++) {
+        const value = Math.sin(seed * 7.3 + slot * 1.1);
+        vector[slot] = value;
+        norm += value * value;
+      }
+      return vector.map((value) => value / Math.sqrt(norm));
+    };
+    for (let seed = 1; seed <= 5; seed++) {
+      index.add({
+        id: `d${seed}`,
+        partition: 'p',
+        vector: dense(seed),
+        expiresAt: Infinity,
+        payload: '',
+      });
+    }
+    index.add(entry('s1', 'p', 'a sparse prompt'));
+    index.remove('d2');
+    for (const seed of [1, 3, 4, 5]) {
+      const best = index.search('p', dense(seed), 1)[0];
+      assert.equal(best?.entry.id, `d${seed}`);
+      assert.ok(Math.abs((best?.similarity ?? 0) - 1) < 1e-5);
+    }
+    assert.equal(index.search('p', embedLocally('a sparse prompt'), 1)[0]?.entry.id, 's1');
+  });
 });
