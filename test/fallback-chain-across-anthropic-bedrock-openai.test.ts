@@ -227,6 +227,31 @@ describe('fallback chain Anthropic → Bedrock → OpenAI', () => {
     assert.equal(openaiUpstream.requests.length, 1);
   });
 
+  it('a corrupt frame before content falls back; a stream cut after content ends in error', async () => {
+    bedrockUpstream.setFaults({ malformed: true, afterChunks: 0, count: 1 });
+    const { data: stream, response } = await openai.chat.completions
+      .create({
+        model: 'bedrock-first',
+        messages: [{ role: 'user', content: 'corrupt' }],
+        stream: true,
+      })
+      .withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, 'Echo: corrupt');
+    assert.equal(response.headers.get('x-switchyard-provider'), 'openai');
+
+    bedrockUpstream.setFaults({ truncate: true, afterChunks: 2, count: 1 });
+    const cut = await openai.chat.completions.create({
+      model: 'bedrock-first',
+      messages: [{ role: 'user', content: 'cut after two words please' }],
+      stream: true,
+    });
+    await assert.rejects(async () => {
+      for await (const chunk of cut) void chunk;
+    }, /without messageStop|truncated/i);
+  });
+
   it('honours the first-byte and idle timeouts of the attempt', async () => {
     for (const hang of ['before-headers', 'after-headers'] as const) {
       bedrockUpstream.setFaults({ hang, count: 1 });
