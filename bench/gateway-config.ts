@@ -2,6 +2,7 @@
 // When auth, rate limits, cache lookup, metrics and tracing exist, turn them on HERE (SPEC §3 asks
 // for the overhead to be measured with them on), so every scenario measures the production path.
 
+import { join } from 'node:path';
 import type { GatewayConfigInput } from './scenario.js';
 
 /** The alias clients ask the gateway for, and the model the emulator sees. */
@@ -26,5 +27,12 @@ export function baseGatewayConfig(input: GatewayConfigInput): Record<string, unk
       },
     },
     models: { [benchAlias]: [{ provider: 'emulator', model: upstreamModel }] },
+    // Tracing on (the default), into a fresh store of this run: embedded PGlite unless
+    // --database-url names a PostgreSQL server. Metrics on (the default).
+    database: input.databaseUrl
+      ? { url: input.databaseUrl }
+      : { pgliteDir: join(input.dataDir, 'pglite') },
+    traces: { enabled: true, spoolDir: join(input.dataDir, 'spool') },
+    metrics: { enabled: true },
   };
 }

@@ -22,6 +22,8 @@ const usage = `usage: npm run bench -- [options]
   --out PATH            results file (default bench/results/latest.json)
   --json                print the results JSON instead of the table
   --cpu-prof            run the gateway with --cpu-prof (profiles in bench/results/profiles/)
+  --database-url URL    PostgreSQL for the gateway's trace store (default: embedded PGlite,
+                        fresh, in a temp directory)
 `;
 
 const { values } = parseArgs({
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     json: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -98,6 +101,7 @@ try {
     scenarios,
     settings,
     progress,
+    ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
     ...(values['cpu-prof']
       ? { gatewayExecArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }
       : {}),
@@ -112,6 +116,7 @@ try {
     quick,
     machine,
     settings,
+    traceStore: values['database-url'] ? 'postgres' : 'pglite',
     scenarios: results,
   };
   mkdirSync(dirname(outPath), { recursive: true });

@@ -45,6 +45,7 @@ export interface RunScenariosOptions {
   scenarios: readonly Scenario[];
   settings: BenchSettings;
   gatewayExecArgv?: string[];
+  databaseUrl?: string;
   progress: (line: string) => void;
 }
 
@@ -103,6 +104,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
   const targetSet = createTargetSet({
     log: progress,
     ...(options.gatewayExecArgv ? { gatewayExecArgv: options.gatewayExecArgv } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
   });
   const results: ScenarioResult[] = [];
   try {

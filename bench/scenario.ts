@@ -16,6 +16,10 @@ export interface GatewayConfigInput {
   upstreamUrl: string;
   upstreamKind: EmulatorKind;
   port: number;
+  /** A fresh directory of this run for the gateway's files (embedded trace database, spool). */
+  dataDir: string;
+  /** PostgreSQL URL for the trace store (`--database-url`); absent → embedded PGlite in dataDir. */
+  databaseUrl?: string;
 }
 
 export interface PrepareInput {

@@ -13,6 +13,8 @@ import { findFreePort, startChild, type BenchChild } from './start-child.js';
 export interface TargetSetOptions {
   /** Extra Node flags for the gateway process (e.g. --cpu-prof). */
   gatewayExecArgv?: string[];
+  /** PostgreSQL for the gateway's trace store; default embedded PGlite in a temp directory. */
+  databaseUrl?: string;
   log: (line: string) => void;
 }
 
@@ -67,7 +69,12 @@ export function createTargetSet(options: TargetSetOptions): TargetSet {
 
   async function gatewayFor(scenario: Scenario, upstream: BenchChild): Promise<BenchChild> {
     const build = scenario.gatewayConfig ?? baseGatewayConfig;
-    const input = { upstreamUrl: upstream.url, upstreamKind: scenario.upstreamKind };
+    const input = {
+      upstreamUrl: upstream.url,
+      upstreamKind: scenario.upstreamKind,
+      dataDir: join(directory, 'gateway-data'),
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    };
     // Same config (apart from the port) → same gateway process.
     const key = JSON.stringify(build({ ...input, port: 0 }));
     if (gateway?.key === key) return gateway.child;

@@ -51,7 +51,7 @@ export async function runMaxRate(options: MaxRateOptions): Promise<MaxRateResult
     rps: durationS > 0 ? Math.round((ok / durationS) * 10) / 10 : 0,
     ok,
     errors: result.errors + result.timeouts + result.non2xx,
-    completed: result.totalCompletedRequests,
+    completed: result.requests.total,
     latencyMs: {
       mean: latency.mean,
       p50: latency.p50,

@@ -22,6 +22,8 @@ declare module 'autocannon' {
     p50: number;
     p90: number;
     p99: number;
+    /** requests: completed responses of the run. */
+    total: number;
   }
   interface AutocannonResult {
     requests: AutocannonHistogram;
@@ -35,7 +37,6 @@ declare module 'autocannon' {
     '2xx': number;
     /** Seconds the run actually took. */
     duration: number;
-    totalCompletedRequests: number;
   }
   interface AutocannonInstance extends PromiseLike<AutocannonResult> {
     stop(): void;
