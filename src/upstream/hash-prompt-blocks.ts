@@ -28,11 +28,18 @@ function roleMark(message: ChatMessage): number {
   }
 }
 
+export interface PromptBlocks {
+  /** hashes[i] covers the stream up to the end of block i. */
+  hashes: number[];
+  /** The character stream that was hashed (up to one block past the last full block). */
+  text: string;
+}
+
 export function hashPromptBlocks(
   seed: string,
   messages: readonly ChatMessage[],
   options: BlockHashOptions,
-): number[] {
+): PromptBlocks {
   let low = 0x811c9dc5;
   let high = 0x050c5d1f;
   const feed = (code: number): void => {
@@ -42,8 +49,11 @@ export function hashPromptBlocks(
   for (let index = 0; index < seed.length; index++) feed(seed.charCodeAt(index));
   feed(0);
   const hashes: number[] = [];
+  const textLimit = (options.maxBlocks + 1) * options.blockChars;
+  let stream = '';
   let inBlock = 0;
   const feedText = (text: string): boolean => {
+    if (stream.length < textLimit) stream += text.slice(0, textLimit - stream.length);
     for (let index = 0; index < text.length; index++) {
       feed(text.charCodeAt(index));
       if (++inBlock === options.blockChars) {
@@ -55,7 +65,7 @@ export function hashPromptBlocks(
     return true;
   };
   for (const message of messages) {
-    if (!feedText(String.fromCharCode(roleMark(message)))) return hashes;
+    if (!feedText(String.fromCharCode(roleMark(message)))) return { hashes, text: stream };
     for (const part of message.content) {
       let text: string;
       switch (part.type) {
@@ -79,8 +89,8 @@ export function hashPromptBlocks(
           text = JSON.stringify(part.value);
           break;
       }
-      if (!feedText(text)) return hashes;
+      if (!feedText(text)) return { hashes, text: stream };
     }
   }
-  return hashes;
+  return { hashes, text: stream };
 }

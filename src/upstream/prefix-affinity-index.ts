@@ -1,9 +1,10 @@
 // Which replica served which prompt prefix: block hash → the replicas that have served it (a bit
 // mask), the one that served it last, and whether a longer prompt continued it. Bounded LRU.
 //
-// A lookup distinguishes two kinds of match. A *continuation* ends at a block no longer prompt has
-// extended yet: the next turn of a conversation (or the same prompt again), worth pinning to the
-// replica that holds it. A *branch* leaves a prefix that other prompts continued differently: a
+// A lookup distinguishes two kinds of match. A *continuation* ends at the last full block of a
+// prompt seen before, and goes on with that prompt's unhashed tail (the partial block after it):
+// the next turn of a conversation (or the same prompt again), worth pinning to the replica that
+// holds it. A *branch* leaves a prefix that other prompts continued differently: a
 // system prompt many conversations share. That prefix ends up cached on every replica anyway, so a
 // branch is placed by load, preferring replicas that already hold the prefix only as a tie-break.
 
@@ -12,7 +13,12 @@ interface Entry {
   last: number;
   /** Hash of the block that followed this one in the prompt recorded first; -1 when none. */
   child: number;
+  /** When a recorded prompt ended here: the first characters of its partial last block. */
+  tail: string | undefined;
 }
+
+/** Characters of a prompt's partial last block kept to recognise its continuation. */
+const TAIL_CHARS = 16;
 
 export interface PrefixMatch {
   /** Matched blocks (0: none). */
@@ -33,7 +39,12 @@ export class PrefixAffinityIndex {
   }
 
   /** The deepest block served by one of `candidates` (a replica bit mask). */
-  lookup(hashes: readonly number[], candidates: number): PrefixMatch {
+  lookup(
+    hashes: readonly number[],
+    text: string,
+    blockChars: number,
+    candidates: number,
+  ): PrefixMatch {
     let found: Entry | undefined;
     let blocks = 0;
     for (let index = 0; index < hashes.length; index++) {
@@ -44,20 +55,25 @@ export class PrefixAffinityIndex {
     }
     if (!found) return { blocks: 0, mask: 0, last: -1, continuation: false };
     const next = blocks < hashes.length ? hashes[blocks]! : -2;
-    return {
-      blocks,
-      mask: found.mask & candidates,
-      last: found.last,
-      // Nothing continued this prefix yet, or we continue it the way it was continued before.
-      continuation: found.child === -1 || found.child === next || blocks === hashes.length,
-    };
+    let continuation: boolean;
+    if (found.child !== -1) {
+      // Continued before: we are on the same path only if we continue it the same way.
+      continuation = found.child === next;
+    } else {
+      // A prompt ended here: ours continues it if it goes on with that prompt's tail.
+      const tail = found.tail ?? '';
+      const start = blocks * blockChars;
+      continuation = text.slice(start, start + tail.length) === tail;
+    }
+    return { blocks, mask: found.mask & candidates, last: found.last, continuation };
   }
 
-  record(hashes: readonly number[], replica: number): void {
+  record(hashes: readonly number[], text: string, blockChars: number, replica: number): void {
     const bit = 1 << replica;
+    const last = hashes.length - 1;
     for (let index = 0; index < hashes.length; index++) {
       const hash = hashes[index]!;
-      const child = index + 1 < hashes.length ? hashes[index + 1]! : -1;
+      const child = index < last ? hashes[index + 1]! : -1;
       let entry = this.entries.get(hash);
       if (entry) {
         this.entries.delete(hash); // re-insert: most recently used last
@@ -65,7 +81,11 @@ export class PrefixAffinityIndex {
         entry.last = replica;
         if (entry.child === -1) entry.child = child;
       } else {
-        entry = { mask: bit, last: replica, child };
+        entry = { mask: bit, last: replica, child, tail: undefined };
+      }
+      if (index === last && entry.child === -1 && entry.tail === undefined) {
+        const start = hashes.length * blockChars;
+        entry.tail = text.slice(start, start + TAIL_CHARS);
       }
       this.entries.set(hash, entry);
     }

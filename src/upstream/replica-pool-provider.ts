@@ -98,7 +98,7 @@ export function createReplicaPoolProvider(options: ReplicaPoolProviderOptions): 
       const replica: Replica = picked.choice.replica;
       tried.add(replica.index);
       const placed = picked.choice.reason === 'least-loaded' || picked.choice.reason === 'branch';
-      const release = pool.acquire(replica, picked.hashes, placed);
+      const release = pool.acquire(replica, picked.prefix, placed);
       try {
         const result = await send(options.replicaProviders[replica.index]!, salted, release);
         pool.reportSuccess(replica);
@@ -144,7 +144,7 @@ export function createReplicaPoolProvider(options: ReplicaPoolProviderOptions): 
         });
       }
       const replica = picked.choice.replica;
-      const release = pool.acquire(replica, []);
+      const release = pool.acquire(replica, undefined);
       try {
         const provider = options.replicaProviders[replica.index]!;
         if (!provider.embeddings) throw new Error('replica provider has no embeddings');

@@ -7,7 +7,7 @@ import { channel } from 'node:diagnostics_channel';
 import type { Dispatcher } from 'undici';
 import type { ChatMessage } from '../core/index.js';
 import type { ReplicaPoolConfig } from '../config/routing-schema.js';
-import { hashPromptBlocks } from './hash-prompt-blocks.js';
+import { hashPromptBlocks, type PromptBlocks } from './hash-prompt-blocks.js';
 import { parseVllmMetrics, type VllmLoad } from './parse-vllm-metrics.js';
 import { PrefixAffinityIndex } from './prefix-affinity-index.js';
 
@@ -59,7 +59,8 @@ export interface PickOptions {
 }
 
 export type PickResult =
-  { type: 'chosen'; choice: ReplicaChoice; hashes: number[] } | { type: 'none'; reason: string };
+  | { type: 'chosen'; choice: ReplicaChoice; prefix: PromptBlocks }
+  | { type: 'none'; reason: string };
 
 export interface ReplicaPool {
   readonly name: string;
@@ -68,7 +69,7 @@ export interface ReplicaPool {
   readonly ready: Promise<void>;
   pick(options: PickOptions): PickResult;
   /** Counts a request on the replica (call once per pick that is sent); returns its release. */
-  acquire(replica: Replica, hashes: readonly number[], placed?: boolean): () => void;
+  acquire(replica: Replica, prefix: PromptBlocks | undefined, placed?: boolean): () => void;
   /** A request to the replica failed at the connection level (passive health). */
   reportFailure(replica: Replica, reason: string): void;
   reportSuccess(replica: Replica): void;
@@ -305,16 +306,20 @@ export function createReplicaPool(options: ReplicaPoolOptions): ReplicaPool {
         if (exclude?.size) parts.push(`${exclude.size} already tried`);
         return { type: 'none', reason: parts.join(', ') };
       }
-      const hashes = config.affinity.enabled
+      const prefix: PromptBlocks = config.affinity.enabled
         ? hashPromptBlocks(`${model}\u0000${salt}`, messages, config.affinity)
-        : [];
+        : { hashes: [], text: '' };
+      const hashes = prefix.hashes;
       const chosen = (replica: Replica, reason: ReplicaChoice['reason'], blocks: number) => ({
         type: 'chosen' as const,
         choice: { replica, reason, matchedBlocks: blocks },
-        hashes,
+        prefix,
       });
       if (candidates.length === 1) return chosen(candidates[0]!, 'least-loaded', 0);
-      const match = hashes.length > 0 ? index.lookup(hashes, candidateMask) : undefined;
+      const match =
+        hashes.length > 0
+          ? index.lookup(hashes, prefix.text, config.affinity.blockChars, candidateMask)
+          : undefined;
       if (!match || match.blocks === 0)
         return chosen(leastLoaded(candidates, 0), 'least-loaded', 0);
       if (!match.continuation) {
@@ -344,7 +349,7 @@ export function createReplicaPool(options: ReplicaPoolOptions): ReplicaPool {
       if (affineLoad > bound) return chosen(leastLoaded(candidates, 0), 'spill', match.blocks);
       return chosen(affine, 'affinity', match.blocks);
     },
-    acquire(replica, hashes, placed = false) {
+    acquire(replica, prefix, placed = false) {
       replica.inFlight++;
       if (placed) replica.recentPlacements++;
       replica.served++;
@@ -355,7 +360,9 @@ export function createReplicaPool(options: ReplicaPoolOptions): ReplicaPool {
           each.recentPlacements = Math.floor(each.recentPlacements / 2);
         }
       }
-      if (hashes.length > 0) index.record(hashes, replica.index);
+      if (prefix && prefix.hashes.length > 0) {
+        index.record(prefix.hashes, prefix.text, config.affinity.blockChars, replica.index);
+      }
       let released = false;
       return () => {
         if (released) return;

@@ -13,15 +13,12 @@ import { setRequestTenant } from '../../upstream/request-tenant.js';
 import type { RequestContext } from '../request-context.js';
 import type { Stage } from '../stage.js';
 
-/** What routing reads from the virtual key, once keys are on the context (structural on purpose). */
-interface KeyFacts {
-  tier?: string;
-  region?: string;
-  residency?: ResidencyPolicy;
-}
-
-function keyOf(context: RequestContext): KeyFacts | undefined {
-  return (context as { key?: KeyFacts }).key;
+/** A per-key residency policy, when keys carry one (read structurally: not every key store has it). */
+function keyResidency(context: RequestContext): ResidencyPolicy | undefined {
+  const residency = (context.key as { residency?: unknown } | undefined)?.residency;
+  return residency === 'off' || residency === 'prefer' || residency === 'strict'
+    ? residency
+    : undefined;
 }
 
 function metadataOf(context: RequestContext): Record<string, string> {
@@ -38,13 +35,21 @@ function metadataOf(context: RequestContext): Record<string, string> {
   return metadata;
 }
 
+function poolTenant(context: RequestContext): string {
+  const key = context.key;
+  if (key?.team !== undefined) return `team:${key.team}`;
+  if (key !== undefined) return `user:${key.user ?? key.id}`;
+  return tenantOf(context);
+}
+
 /** Adds: context.route */
 export function createResolveRouteStage(deps: { catalog: ModelCatalog; routing?: Routing }): Stage {
   const routers = deps.routing?.routers ?? new Map();
   const defaultResidency = deps.routing?.residency ?? 'off';
   return async function resolveRoute(context, next) {
     const requested = context.chatRequest?.model ?? context.embeddingsRequest?.model ?? '';
-    const key = keyOf(context);
+    const key = context.key;
+    // The key's region wins over the x-switchyard-region header (a client cannot pick its way out).
     const region = key?.region ?? context.metadata.region;
     let alias = requested;
     let reason = `alias:${requested}`;
@@ -91,7 +96,7 @@ export function createResolveRouteStage(deps: { catalog: ModelCatalog; routing?:
         { param: 'model' },
       );
     }
-    const residency = key?.residency ?? defaultResidency;
+    const residency = keyResidency(context) ?? defaultResidency;
     const deployments = applyResidency({
       alias,
       deployments: route.deployments,
@@ -110,7 +115,8 @@ export function createResolveRouteStage(deps: { catalog: ModelCatalog; routing?:
     };
     context.sink.setHeader('x-switchyard-route', reason);
     // Replica pools salt vLLM's prefix cache per tenant (src/upstream/replica-pool-provider.ts).
-    if (context.chatRequest) setRequestTenant(context.chatRequest, tenantOf(context));
+    // The key's team (or user) is the tenant when there is a key; else the cache's notion of it.
+    if (context.chatRequest) setRequestTenant(context.chatRequest, poolTenant(context));
     await next();
   };
 }
