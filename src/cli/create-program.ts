@@ -6,6 +6,7 @@ import { registerCheckConfigCommand } from './check-config-command.js';
 import { registerEmulateCommand } from './emulate-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerRouteCommand } from './route-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerServeCommand, type CliEnvironment } from './serve-command.js';
 
 export function createProgram(environment: CliEnvironment): Command {
@@ -14,6 +15,7 @@ export function createProgram(environment: CliEnvironment): Command {
     .version('0.1.0');
   registerServeCommand(program, environment);
   registerCheckConfigCommand(program, environment);
+  registerReportCommand(program, environment);
   registerEmulateCommand(program, environment);
   registerKeysCommand(program, environment);
   registerCacheEvalCommand(program, environment);
