@@ -1,6 +1,6 @@
 // A stream the upstream cuts off (or fails mid-way) reaches the client as an error event in the
-// surface's own format — never as a clean end — for every surface × backend pair; both official
-// SDKs raise on it.
+// surface's own format — never as a clean end — for every surface × backend pair (OpenAI→OpenAI,
+// OpenAI→Anthropic, Anthropic→Anthropic, Anthropic→OpenAI-compatible); both official SDKs raise.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -87,6 +87,24 @@ describe('cut-off upstream streams end in error events', () => {
         assert.ok(!events.includes('message_stop'));
       } finally {
         anthropicUpstream.clearFaults();
+      }
+    });
+
+    it(`OpenAI client, OpenAI-compatible backend (fast path), ${fault.name}: the SDK raises`, async () => {
+      openaiUpstream.setFaults(fault.plan);
+      try {
+        const stream = await openaiClient.chat.completions.create({
+          model: 'llama',
+          messages: [{ role: 'user', content: prompt }],
+          stream: true,
+        });
+        let text = '';
+        await assert.rejects(async () => {
+          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+        }, OpenAI.APIError);
+        assert.ok(text.length > 0, 'content arrived before the failure');
+      } finally {
+        openaiUpstream.clearFaults();
       }
     });
 
