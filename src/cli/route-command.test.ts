@@ -67,6 +67,25 @@ describe('switchyard route eval', () => {
       );
       assert.match(stdout, /features: accuracy 100\.0 % on 2 prompts/);
       assert.match(stdout, /labelled\s+trivial\s+moderate\s+hard/);
+      const knn = await run(
+        [
+          'route',
+          'eval',
+          '--file',
+          'small.jsonl',
+          '--classifier',
+          'knn',
+          '--train',
+          'small.jsonl',
+          '--k',
+          '1',
+        ],
+        directory,
+      );
+      assert.match(
+        knn.stdout,
+        /knn \(local embedder, k=1, trained on small\.jsonl\): accuracy 100\.0 %/,
+      );
       writeFileSync(join(directory, 'bad.jsonl'), '{"prompt":"hi","tier":"easy"}\n');
       await assert.rejects(
         run(['route', 'eval', '--file', 'bad.jsonl'], directory),

@@ -10,6 +10,7 @@ import type { Provider } from '../core/index.js';
 import { createProviders } from '../pipeline/create-providers.js';
 import { createPriceTable } from '../pricing/price-table.js';
 import { createFeatureClassifier } from '../routing/classifiers/feature-classifier.js';
+import { createKnnClassifier } from '../routing/classifiers/knn-classifier.js';
 import { createLlmJudgeClassifier } from '../routing/classifiers/llm-judge-classifier.js';
 import { createCompleteWithAlias } from '../routing/complete-with-alias.js';
 import {
@@ -31,6 +32,7 @@ interface RouteEvalOptions {
   config?: string;
   router?: string;
   judgeModel?: string;
+  train?: string;
   k: number;
   folds: number;
   outputTokens: number;
@@ -64,6 +66,7 @@ export function registerRouteCommand(program: Command, environment: CliEnvironme
     .option('-c, --config <path>', 'config: tier prices from a router, providers for the judge')
     .option('--router <name>', 'router alias in the config whose tiers are priced')
     .option('--judge-model <alias>', 'llm-judge: the alias to ask (needs --config)')
+    .option('--train <path>', 'knn: train on this file and score on --file (else cross-validate)')
     .option('--k <n>', 'knn: neighbours', (value) => Number(value), 7)
     .option('--folds <n>', 'knn: cross-validation folds', (value) => Number(value), 5)
     .option('--output-tokens <n>', 'assumed output tokens per call', (value) => Number(value), 300)
@@ -118,16 +121,30 @@ export function registerRouteCommand(program: Command, environment: CliEnvironme
           reports.push(summarize({ classifier: 'features', predictions, ...common }));
         }
         if (wanted.has('knn')) {
-          const predictions = await predictKnnCrossValidated({
-            examples,
-            embedder: createLocalEmbedder(),
-            k: options.k,
-            folds: options.folds,
-            signal,
-          });
+          let predictions;
+          let how: string;
+          if (options.train) {
+            const classifier = createKnnClassifier({
+              examples: readLabelledExamples(resolve(environment.cwd, options.train)),
+              embedder: createLocalEmbedder(),
+              k: options.k,
+            });
+            await classifier.ready;
+            predictions = await predictAll(classifier, examples, signal);
+            how = `trained on ${options.train}`;
+          } else {
+            predictions = await predictKnnCrossValidated({
+              examples,
+              embedder: createLocalEmbedder(),
+              k: options.k,
+              folds: options.folds,
+              signal,
+            });
+            how = `${options.folds}-fold cross-validation`;
+          }
           reports.push(
             summarize({
-              classifier: `knn (local embedder, k=${options.k}, ${options.folds}-fold cross-validation)`,
+              classifier: `knn (local embedder, k=${options.k}, ${how})`,
               predictions,
               ...common,
             }),
