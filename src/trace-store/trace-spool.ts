@@ -32,6 +32,7 @@ export function createTraceSpool(options: { dir: string; maxBytes: number }): Tr
   let segments: SpoolSegment[] = [];
   let rows = 0;
   let bytes = 0;
+  let reserved = 0;
   let sequence = 0;
   let ready: Promise<void> | undefined;
 
@@ -94,19 +95,25 @@ export function createTraceSpool(options: { dir: string; maxBytes: number }): Tr
       await this.init();
       const text = records.map((record) => JSON.stringify(record)).join('\n') + '\n';
       const size = Buffer.byteLength(text);
-      if (bytes + size > maxBytes) return false;
+      // Reserve before the first await so that concurrent appends cannot overshoot the bound.
+      if (bytes + reserved + size > maxBytes) return false;
+      reserved += size;
       const name = `traces-${Date.now()}-${sequence++}-${records.length}.jsonl`;
       const path = join(dir, name);
       const temporary = `${path}.tmp`;
-      const handle = await open(temporary, 'w');
       try {
-        await handle.writeFile(text);
-        await handle.sync();
+        const handle = await open(temporary, 'w');
+        try {
+          await handle.writeFile(text);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temporary, path);
+        await syncDirectory();
       } finally {
-        await handle.close();
+        reserved -= size;
       }
-      await rename(temporary, path);
-      await syncDirectory();
       segments.push({ path, rows: records.length, bytes: size });
       rows += records.length;
       bytes += size;

@@ -1,0 +1,135 @@
+// The writer's spool: rows written while the database is away survive a restart and are replayed;
+// a half-written spool file (crash mid-write) is discarded; the memory bound spills to disk; a full
+// spool drops and counts.
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-database.js';
+import type { TraceRecord } from '../telemetry/build-trace-record.js';
+import { createTraceWriter } from './create-trace-writer.js';
+import { createTraceSpool } from './trace-spool.js';
+
+function record(): TraceRecord {
+  return {
+    time: new Date().toISOString(),
+    requestId: randomUUID(),
+    keyId: null,
+    user: null,
+    session: null,
+    feature: 'f',
+    region: null,
+    surface: 'openai',
+    operation: 'chat',
+    requestedModel: 'fast',
+    routedModel: 'm',
+    provider: 'p',
+    deployment: 'p/m',
+    routeReason: null,
+    attempts: [],
+    cacheStatus: null,
+    inputTokens: 1,
+    cachedInputTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 1,
+    reasoningTokens: 0,
+    ttftMs: null,
+    totalMs: 1,
+    upstreamMs: 1,
+    overheadMs: 0,
+    costUsd: 0.001,
+    cacheSavedUsd: null,
+    status: 200,
+    errorCode: null,
+    errorClass: null,
+    finishReason: 'stop',
+    streamed: false,
+    aborted: false,
+    promptText: null,
+    responseText: null,
+  };
+}
+
+const down = () => Promise.reject(new Error('database down'));
+
+describe('trace writer and spool', () => {
+  let target: TraceTarget;
+  let dir: string;
+
+  before(async () => {
+    target = await createTraceTarget('postgres');
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-spool-'));
+  });
+
+  after(async () => {
+    await target?.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('spools while the database is down and replays after a restart', async () => {
+    const spoolDir = join(dir, 'restart');
+    const first = createTraceWriter({
+      connect: down,
+      spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
+      batchSize: 3,
+      flushIntervalMs: 20,
+      queueLimit: 1000,
+    });
+    const records = Array.from({ length: 7 }, record);
+    for (const item of records) first.enqueue(item);
+    await first.close();
+    assert.equal(first.stats().spooledRows, 7);
+    assert.equal(first.stats().dropped, 0);
+    // A crash mid-write leaves a temp file that was never acknowledged: it must be ignored.
+    await writeFile(join(spoolDir, 'traces-1-999-2.jsonl.tmp'), '{"half":');
+
+    const second = createTraceWriter({
+      connect: () => target.open(),
+      spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
+      batchSize: 3,
+      flushIntervalMs: 20,
+      queueLimit: 1000,
+    });
+    second.start();
+    for (let tries = 0; tries < 200 && second.stats().replayed < 7; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await second.close();
+    assert.equal(second.stats().replayed, 7);
+    assert.deepEqual(await readdir(spoolDir), []);
+    const database = await target.open();
+    try {
+      const { rows } = await database.query<{ request_id: string }>(
+        'SELECT request_id FROM llm_traces',
+      );
+      assert.deepEqual(
+        new Set(rows.map((row) => row.request_id)),
+        new Set(records.map((item) => item.requestId)),
+      );
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('spills to disk beyond the memory bound, and counts what a full spool drops', async () => {
+    const writer = createTraceWriter({
+      connect: down,
+      spool: createTraceSpool({ dir: join(dir, 'bound'), maxBytes: 20_000 }),
+      batchSize: 1000,
+      flushIntervalMs: 60_000,
+      queueLimit: 10,
+    });
+    for (let index = 0; index < 11; index += 1) writer.enqueue(record());
+    // The 11th row crossed the bound: the whole backlog left memory at once.
+    assert.equal(writer.stats().queueDepth, 0);
+    for (let index = 0; index < 200; index += 1) writer.enqueue(record());
+    await writer.close();
+    const stats = writer.stats();
+    assert.ok(stats.spooledBytes <= 20_000);
+    assert.ok(stats.dropped > 0, 'a full spool drops rows');
+    assert.equal(stats.spooledRows + stats.dropped, 211, 'every row is either spooled or counted');
+  });
+});
