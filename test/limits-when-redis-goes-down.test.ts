@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { subscribeLimitEvents, type LimitEvent } from '../src/limits/limit-events.js';
@@ -68,6 +69,7 @@ describe('limits when Redis goes down', () => {
   let defaults: TestGateway;
   let inverted: TestGateway;
   const events: LimitEvent[] = [];
+  const keyPrefix = `sytest-${randomUUID()}`;
   let unsubscribe: () => void;
 
   const ask = (gateway: TestGateway, feature?: string) =>
@@ -100,7 +102,7 @@ describe('limits when Redis goes down', () => {
           traces: { enabled: false },
           redis: {
             url: `redis://127.0.0.1:${proxy.port}`,
-            keyPrefix: `sytest-${randomUUID()}`,
+            keyPrefix,
             commandTimeoutMs: 250,
             connectTimeoutMs: 250,
           },
@@ -126,6 +128,10 @@ describe('limits when Redis goes down', () => {
     await inverted?.close();
     await proxy?.stop();
     await emulator?.close();
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${keyPrefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
   });
 
   it('applies limits while Redis is up', async () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { configFor, startGateway, type TestGateway } from './helpers/start-gateway.js';
@@ -16,6 +17,7 @@ const goDuration = /^(\d+h)?(\d+m)?(\d+(\.\d+)?s|\d+ms)$/;
 describe('token rate limits', () => {
   let emulator: Emulator;
   let gateway: TestGateway;
+  const keyPrefix = `sytest-${randomUUID()}`;
   const prompt = 'Name three rivers in Europe and say something short about each of them please';
 
   const client = (user: string) =>
@@ -42,7 +44,7 @@ describe('token rate limits', () => {
         { fast: [{ provider: 'upstream', model: 'gpt-4o-mini' }] },
         {
           traces: { enabled: false },
-          redis: { url: redisUrl, keyPrefix: `sytest-${randomUUID()}` },
+          redis: { url: redisUrl, keyPrefix },
           // 1 token/s refill: the bucket barely moves during a test.
           limits: { tiers: { default: { tokensPerMinute: 60, burstTokens: 1000 } } },
         },
@@ -53,6 +55,10 @@ describe('token rate limits', () => {
   after(async () => {
     await gateway?.close();
     await emulator?.close();
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${keyPrefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
   });
 
   it('puts the rate-limit headers on a success', async () => {

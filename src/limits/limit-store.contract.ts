@@ -6,7 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LimitStore, SpendCounterSpec, TokenBucketSpec } from './limit-store.js';
 
-export function runLimitStoreContract(name: string, createStore: () => Promise<LimitStore>) {
+export function runLimitStoreContract(
+  name: string,
+  createStore: () => Promise<LimitStore>,
+  /** Deletes what the suite left in a shared store (keys matching the glob pattern). */
+  cleanup?: (keyPattern: string) => Promise<void>,
+) {
   describe(`LimitStore contract: ${name}`, () => {
     let store: LimitStore;
     // Unique per run so parallel test files and earlier runs never share state.
@@ -28,6 +33,7 @@ export function runLimitStoreContract(name: string, createStore: () => Promise<L
     });
     after(async () => {
       await store.close();
+      await cleanup?.(`test:{${run}:*`);
     });
 
     it('charges a reservation that fits and reports the remaining tokens', async () => {

@@ -1,21 +1,31 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { runLimitStoreContract } from '../limit-store.contract.js';
 import { LimitStoreUnavailableError } from '../limit-store.js';
 import { createRedisLimitStore } from './redis-limit-store.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-runLimitStoreContract('redis', async () => {
-  const store = createRedisLimitStore({
-    url: redisUrl,
-    commandTimeoutMs: 1_000,
-    connectTimeoutMs: 1_000,
-  });
-  assert.equal(await store.waitReady(5_000), true, `redis at ${redisUrl}`);
-  return store;
-});
+runLimitStoreContract(
+  'redis',
+  async () => {
+    const store = createRedisLimitStore({
+      url: redisUrl,
+      commandTimeoutMs: 1_000,
+      connectTimeoutMs: 1_000,
+    });
+    assert.equal(await store.waitReady(5_000), true, `redis at ${redisUrl}`);
+    return store;
+  },
+  async (keyPattern) => {
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(keyPattern);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  },
+);
 
 describe('redis LimitStore failures', () => {
   it('fails fast with LimitStoreUnavailableError when Redis is unreachable', async () => {
