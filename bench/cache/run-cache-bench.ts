@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
 import { Redis } from 'ioredis';
+import { cpuUsage, readProcessCpuMs } from '../load/process-cpu.js';
 import { findFreePort, startChild, type BenchChild } from '../start-child.js';
 import { createMemoryCacheStore } from '../../src/cache/memory/memory-cache-store.js';
 import { SemanticCache } from '../../src/cache/semantic/semantic-cache.js';
@@ -126,8 +127,8 @@ async function exactBench(): Promise<string[]> {
   });
   const keyPrefix = `switchyard-bench:${randomBytes(4).toString('hex')}:`;
   const rows: string[] = [
-    '| run | store | req/s | p50 ms | p99 ms | errors | x-switchyard-cache |',
-    '|---|---|---:|---:|---:|---:|---|',
+    '| run | store | req/s | p50 ms | p99 ms | gateway CPU ms/req | req/s per gateway core | errors | x-switchyard-cache |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   const runs: Array<{
     name: string;
@@ -175,12 +176,14 @@ async function exactBench(): Promise<string[]> {
           await response.arrayBuffer();
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
+        const cpuBefore = readProcessCpuMs(gateway.pid);
         const result = await runClosedLoop(gateway.url, run.body);
+        const cpu = cpuUsage(cpuBefore, readProcessCpuMs(gateway.pid), result.ok + result.errors);
         const headers = Object.entries(result.cacheHeaders)
           .map(([status, count]) => `${status} ${count}`)
           .join(', ');
         rows.push(
-          `| ${run.name} | ${run.store} | ${result.rps} | ${result.p50} | ${result.p99} | ${result.errors} | ${headers} |`,
+          `| ${run.name} | ${run.store} | ${result.rps} | ${result.p50} | ${result.p99} | ${cpu?.msPerRequest ?? '?'} | ${cpu?.requestsPerCoreSecond ?? '?'} | ${result.errors} | ${headers} |`,
         );
         process.stderr.write(`${rows.at(-1)}\n`);
       } finally {

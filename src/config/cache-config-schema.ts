@@ -37,7 +37,7 @@ const redisStoreSchema = z.strictObject({
 });
 
 const semanticIndexSchema = z.strictObject({
-  maxEntries: z.number().int().positive().default(100_000),
+  maxEntries: z.number().int().positive().default(50_000),
   syncIntervalMs: z.number().int().positive().default(1_000),
   embedTimeoutMs: z.number().int().positive().default(2_000),
 });
