@@ -22,7 +22,9 @@ export interface EvaluationReport {
   accuracy: number;
   /** confusion[actual][predicted] */
   confusion: Record<ComplexityTier, Record<ComplexityTier, number>>;
+  /** Wall-clock per classification (a busy machine inflates the mean; the median less so). */
   meanLatencyMicros: number;
+  medianLatencyMicros: number;
   /** USD: routed as predicted, routed by the true labels, and everything to the hard tier. */
   cost?: { routedUsd: number; oracleUsd: number; allHardUsd: number; savedVsAllHard: number };
   /** Hard prompts sent to a cheaper tier (the quality risk of routing). */
@@ -126,6 +128,7 @@ export function summarize(options: {
     accuracy: count ? correct / count : 0,
     confusion,
     meanLatencyMicros: count ? micros / count : 0,
+    medianLatencyMicros: median(options.predictions.map((prediction) => prediction.micros)),
     hardUnderRouted,
     ...(priced
       ? {
@@ -140,9 +143,15 @@ export function summarize(options: {
   };
 }
 
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 export function formatReport(report: EvaluationReport): string {
   const lines = [
-    `${report.classifier}: accuracy ${(report.accuracy * 100).toFixed(1)} % on ${report.examples} prompts, mean ${report.meanLatencyMicros.toFixed(1)} µs per classification`,
+    `${report.classifier}: accuracy ${(report.accuracy * 100).toFixed(1)} % on ${report.examples} prompts, mean ${report.meanLatencyMicros.toFixed(1)} µs (median ${report.medianLatencyMicros.toFixed(1)} µs) per classification`,
     `  confusion (rows: labelled, columns: predicted)`,
     `  ${'labelled'.padEnd(10)}${complexityTiers.map((tier) => tier.padStart(10)).join('')}`,
     ...complexityTiers.map(
