@@ -49,14 +49,6 @@ export function createGovernance(config: SwitchyardConfig, logger: Logger): Gove
     onStoreError: (error, usedStale) =>
       logger.warn({ err: error, usedStale }, 'key database unavailable'),
   });
-  const redis: RedisLimitStore | undefined = config.redis.url
-    ? createRedisLimitStore({
-        url: config.redis.url,
-        commandTimeoutMs: config.redis.commandTimeoutMs,
-        connectTimeoutMs: config.redis.connectTimeoutMs,
-      })
-    : undefined;
-  const store: LimitStore = redis ?? createMemoryLimitStore();
   const keyPrefix = config.redis.keyPrefix;
   const alerts: AlertDispatcher = createAlertDispatcher({
     webhookUrl: config.alerts.webhookUrl,
@@ -64,18 +56,9 @@ export function createGovernance(config: SwitchyardConfig, logger: Logger): Gove
     maxAttempts: config.alerts.webhookMaxAttempts,
     logger,
   });
-  const limitStages: Stage[] = [];
   const limits = config.limits;
-  if (Object.keys(limits.tiers).length > 0 || Object.keys(limits.users).length > 0) {
-    limitStages.push(
-      createRateLimitStage({
-        limiter: createTokenLimiter({ store, config: limits, keyPrefix }),
-        defaultTier: limits.defaultTier,
-        defaultMaxOutputTokens: limits.defaultMaxOutputTokens,
-      }),
-    );
-  }
   const caps = config.caps;
+  const rateLimited = Object.keys(limits.tiers).length > 0 || Object.keys(limits.users).length > 0;
   const anyCap =
     caps.perUserDailyUsd !== undefined ||
     caps.perKeyDailyUsd !== undefined ||
@@ -86,6 +69,26 @@ export function createGovernance(config: SwitchyardConfig, logger: Logger): Gove
     config.keys.static.some((key) => key.dailyUsd !== undefined) ||
     // Database keys may carry their own caps.
     required;
+  // No Redis connection unless something is limited.
+  const redis: RedisLimitStore | undefined =
+    config.redis.url && (rateLimited || anyCap)
+      ? createRedisLimitStore({
+          url: config.redis.url,
+          commandTimeoutMs: config.redis.commandTimeoutMs,
+          connectTimeoutMs: config.redis.connectTimeoutMs,
+        })
+      : undefined;
+  const store: LimitStore = redis ?? createMemoryLimitStore();
+  const limitStages: Stage[] = [];
+  if (rateLimited) {
+    limitStages.push(
+      createRateLimitStage({
+        limiter: createTokenLimiter({ store, config: limits, keyPrefix }),
+        defaultTier: limits.defaultTier,
+        defaultMaxOutputTokens: limits.defaultMaxOutputTokens,
+      }),
+    );
+  }
   if (anyCap) {
     limitStages.push(
       createSpendCapStage({
