@@ -147,7 +147,7 @@ describe('two gateway processes sharing Redis and PostgreSQL', () => {
     );
     const refused = results.filter((result) => result.status === 'rejected');
     for (const result of refused) {
-      assert.ok((result).reason instanceof OpenAI.RateLimitError);
+      assert.ok(result.reason instanceof OpenAI.RateLimitError);
     }
     const admittedTokens = served.reduce(
       (sum, answer) => sum + (answer.usage?.total_tokens ?? 0),
