@@ -232,8 +232,10 @@ function createBenchGateway(primary: Emulator, backup: Emulator, breaker: boolea
           { provider: 'backup', model: 'm' },
         ],
       },
-      // Retries at their defaults; breakers per scenario.
+      // Retries at their defaults; breakers per scenario. No trace store: this bench is about the
+      // fallback chain (the embedded database's start-up would stall the first requests).
       resilience: { breaker: { enabled: breaker } },
+      traces: { enabled: false },
     },
     {},
     'fault bench config',
