@@ -109,3 +109,23 @@ describe('redis cache store', () => {
     await store.close();
   });
 });
+
+describe('redis cache store, unreadable values', () => {
+  it('treats a value it cannot decode as a miss', async () => {
+    const client = new Redis(redisUrl);
+    const store = createRedisCacheStore(storeOptions());
+    try {
+      await client.set(`${keyPrefix}garbage`, Buffer.from([7, 1, 2, 3]));
+      let value: Buffer | undefined | 'failed' = 'failed';
+      for (let tries = 0; tries < 100 && value === 'failed'; tries++) {
+        value = await store.get('garbage').catch(() => 'failed' as const);
+        if (value === 'failed') await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(value, undefined);
+    } finally {
+      await client.del(`${keyPrefix}garbage`);
+      client.disconnect();
+      await store.close();
+    }
+  });
+});

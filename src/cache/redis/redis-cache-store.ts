@@ -90,7 +90,14 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): CacheSto
     get(key) {
       return run('get', async () => {
         const stored = await redis.getBuffer(key);
-        return stored === null ? undefined : decodeStoredValue(stored);
+        if (stored === null) return undefined;
+        try {
+          return await decodeStoredValue(stored);
+        } catch {
+          // A value this version cannot read is a miss (the next answer overwrites it), not an
+          // outage that would bypass the cache for this key until it expires.
+          return undefined;
+        }
       });
     },
     set(key, value, ttlSeconds) {
