@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startEmulator, type Emulator } from '../emulator/index.js';
@@ -81,6 +82,64 @@ describe('replica pool health checks', () => {
     const before = chatRequests(sick);
     await sendMany(30);
     assert.ok(chatRequests(sick) > before, 'traffic returns to the recovered replica');
+  });
+});
+
+describe('replica pool with an unreachable replica', () => {
+  let live: Emulator;
+  let gateway: TestGateway;
+  const events: ReplicaHealthEvent[] = [];
+  const onEvent = (message: unknown) => events.push(message as ReplicaHealthEvent);
+
+  before(async () => {
+    subscribe('switchyard:upstream:replica-health', onEvent);
+    live = await startEmulator({ kind: 'vllm', name: 'live' });
+    // A port nothing listens on: connections are refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const address = probe.address();
+    const deadPort = typeof address === 'object' && address ? address.port : 1;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    gateway = await startGateway({
+      providers: {
+        pool: {
+          type: 'openai-compatible',
+          replicas: [`http://127.0.0.1:${deadPort}/v1`, `${live.url}/v1`],
+          pool: { health: { intervalMs: 60_000, unhealthyThreshold: 2 } },
+        },
+      },
+      models: { chat: [{ provider: 'pool', model: 'emulator-model' }] },
+    });
+  });
+
+  after(async () => {
+    unsubscribe('switchyard:upstream:replica-health', onEvent);
+    await gateway.close();
+    await live.close();
+  });
+
+  it('retries a refused connection on another replica and ejects the dead one', async () => {
+    for (let index = 0; index < 10; index++) {
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'chat',
+          messages: [
+            { role: 'user', content: `Question ${index} about something different each time` },
+          ],
+        }),
+      });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-switchyard-attempts'), '1');
+    }
+    assert.equal(chatRequests(live), 10);
+    assert.ok(
+      events.some(
+        (event) =>
+          event.url.includes('127.0.0.1:') && !event.url.startsWith(live.url) && !event.healthy,
+      ),
+    );
   });
 });
 

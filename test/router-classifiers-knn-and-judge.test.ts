@@ -12,11 +12,13 @@ const tiers = ['small', 'mid', 'big'] as const;
 describe('router classifiers', () => {
   const upstreams = {} as Record<(typeof tiers)[number], Emulator>;
   let judge: Emulator;
+  let embeddings: Emulator;
   let gateway: TestGateway;
 
   before(async () => {
     for (const name of tiers) upstreams[name] = await startEmulator({ kind: 'openai', name });
     judge = await startEmulator({ kind: 'openai', name: 'judge' });
+    embeddings = await startEmulator({ kind: 'vllm', name: 'embeddings', recordRequests: false });
     const router = (classifier: Record<string, unknown>) => ({
       tiers: { trivial: 'small', moderate: 'mid', hard: 'big' },
       classifier,
@@ -27,12 +29,14 @@ describe('router classifiers', () => {
           tiers.map((name) => [name, { type: 'openai', baseUrl: `${upstreams[name].url}/v1` }]),
         ),
         judge: { type: 'openai', baseUrl: `${judge.url}/v1` },
+        embedder: { type: 'openai-compatible', baseUrl: `${embeddings.url}/v1` },
       },
       models: {
         ...Object.fromEntries(
           tiers.map((name) => [name, [{ provider: name, model: `gpt-${name}` }]]),
         ),
         grader: [{ provider: 'judge', model: 'gpt-judge' }],
+        embed: [{ provider: 'embedder', model: 'emulator-model' }],
       },
       routing: {
         routers: {
@@ -42,6 +46,12 @@ describe('router classifiers', () => {
             k: 5,
           }),
           judged: router({ type: 'llm-judge', model: 'grader', timeoutMs: 300 }),
+          'knn-model': router({
+            type: 'knn',
+            examples: 'src/routing/eval/holdout-prompts.jsonl',
+            k: 3,
+            embedder: { type: 'model', model: 'embed', timeoutMs: 1_000 },
+          }),
         },
       },
     });
@@ -49,7 +59,11 @@ describe('router classifiers', () => {
 
   after(async () => {
     await gateway.close();
-    await Promise.all([...tiers.map((name) => upstreams[name].close()), judge.close()]);
+    await Promise.all([
+      ...tiers.map((name) => upstreams[name].close()),
+      judge.close(),
+      embeddings.close(),
+    ]);
   });
 
   async function ask(model: string, content: string) {
@@ -79,6 +93,24 @@ describe('router classifiers', () => {
       'Prove that there are infinitely many primes, and then that infinitely many primes have the form 4k+3.',
     );
     assert.equal(answeredBy, 'big');
+  });
+
+  it('knn with an embeddings alias: trained and queried through the gateway providers', async () => {
+    let embedded = 0;
+    const count = () => embedded++;
+    embeddings.on('request', count);
+    const { route } = await ask('knn-model', 'Who wrote Hamlet?');
+    embeddings.off('request', count);
+    assert.match(route, /classifier=knn;/);
+    assert.ok(embedded >= 1, 'the request itself was embedded by the embeddings alias');
+  });
+
+  it('knn: an embedder that fails falls back to the built-in classifier', async () => {
+    embeddings.setFaults({ status: 500, path: '/v1/embeddings' });
+    const { answeredBy, route } = await ask('knn-model', 'What is the capital of France?');
+    embeddings.clearFaults();
+    assert.equal(answeredBy, 'small');
+    assert.match(route, /classifier=features\(knn-error\)/);
   });
 
   it('llm-judge: the judge grade decides the tier', async () => {

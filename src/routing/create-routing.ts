@@ -41,7 +41,12 @@ export function createClassifier(options: {
               providers: options.providers,
               timeoutMs: config.embedder.timeoutMs,
             });
-      return createKnnClassifier({ examples, embedder, k: config.k });
+      return createKnnClassifier({
+        examples,
+        embedder,
+        k: config.k,
+        fallback: createFeatureClassifier(),
+      });
     }
     case 'llm-judge':
       return createLlmJudgeClassifier({

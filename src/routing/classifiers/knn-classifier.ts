@@ -11,6 +11,8 @@ export interface KnnClassifierOptions {
   examples: readonly LabelledExample[];
   embedder: Embedder;
   k: number;
+  /** Decides when embedding fails (training or the request); its name gets `(knn-error)`. */
+  fallback?: ComplexityClassifier;
   /** Embeds the examples; aborting it leaves the classifier unusable (classify rejects). */
   signal?: AbortSignal;
 }
@@ -51,8 +53,15 @@ export function createKnnClassifier(options: KnnClassifierOptions): KnnClassifie
     name: 'knn',
     ready,
     async classify(input: ClassifierInput, requestSignal: AbortSignal): Promise<Classification> {
-      await ready;
-      const query = await options.embedder.embed(input.text, requestSignal);
+      let query: Float32Array;
+      try {
+        await ready;
+        query = await options.embedder.embed(input.text, requestSignal);
+      } catch (error) {
+        if (requestSignal.aborted || !options.fallback) throw error;
+        const result = await options.fallback.classify(input, requestSignal);
+        return { ...result, classifier: `${result.classifier}(knn-error)` };
+      }
       // Keep the k best in a small sorted array: k is tiny, the examples a few thousand at most.
       const best: Array<{ similarity: number; tier: ComplexityTier }> = [];
       for (const example of trained) {
