@@ -16,8 +16,8 @@ const usage = `usage: npm run bench -- [options]
   --quick               short runs (CI smoke: well-formed numbers, not meaningful ones)
   --scenario NAME       run only this scenario (repeatable; known: ${allScenarios.map((s) => s.name).join(', ')})
   --rates LIST          fixed rates in req/s (default 200,1000)
-  --duration S          measured seconds per fixed-rate run (default 6; --quick 0.4)
-  --max-duration S      seconds per max-rate run (default 5; --quick 0.5)
+  --duration S          measured seconds per fixed-rate run (default 6; --quick 0.3)
+  --max-duration S      seconds per max-rate run (default 5; --quick 0.3)
   --connections N       connections of the max-rate runs (default 32)
   --out PATH            results file (default bench/results/latest.json)
   --json                print the results JSON instead of the table
@@ -65,11 +65,11 @@ const rates = (values.rates ?? '200,1000')
   .map((text) => positive(text.trim(), 0, '--rates'));
 const settings: BenchSettings = {
   rates,
-  fixedDurationMs: positive(values.duration, quick ? 0.4 : 6, '--duration') * 1000,
+  fixedDurationMs: positive(values.duration, quick ? 0.3 : 6, '--duration') * 1000,
   warmupMs: quick ? 100 : 1000,
-  maxDurationMs: positive(values['max-duration'], quick ? 0.5 : 5, '--max-duration') * 1000,
+  maxDurationMs: positive(values['max-duration'], quick ? 0.3 : 5, '--max-duration') * 1000,
   maxConnections: Math.round(positive(values.connections, 32, '--connections')),
-  settleMs: quick ? 50 : 300,
+  settleMs: quick ? 20 : 300,
 };
 
 const wanted = (values.scenario ?? []).flatMap((name) => name.split(','));

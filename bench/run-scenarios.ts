@@ -87,6 +87,29 @@ async function checkTarget(name: TargetName, url: string, scenario: Scenario): P
   }
 }
 
+/**
+ * The gateway answers before its trace store is open (the embedded PGlite database initialises in
+ * the background, on the gateway's event loop, for seconds on a busy machine). Measuring then would
+ * time the start-up, so wait until a trace row was written (the check request's), as /metrics says.
+ */
+async function waitForTraceStore(gatewayUrl: string, progress: (line: string) => void) {
+  const startedAt = performance.now();
+  for (let tries = 0; tries < 600; tries++) {
+    const response = await request(`${gatewayUrl}/metrics`);
+    const text = await response.body.text();
+    if (response.statusCode !== 200) return;
+    const match = /^switchyard_trace_rows_written_total(?:\{[^}]*\})? (\S+)$/m.exec(text);
+    if (!match) return; // tracing or this metric is off: nothing to wait for
+    if (Number(match[1]) >= 1) {
+      const waitedS = (performance.now() - startedAt) / 1000;
+      if (waitedS > 0.5) progress(`gateway trace store ready after ${waitedS.toFixed(1)} s`);
+      return;
+    }
+    await sleep(100);
+  }
+  throw new Error('the gateway wrote no trace row within 60 s (trace store not ready)');
+}
+
 function describeCpu(cpu: CpuUsage | undefined): string {
   return cpu ? `, ${Math.round(cpu.msPerRequest * 1000)} µs CPU/request` : '';
 }
@@ -111,6 +134,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
     for (const scenario of options.scenarios) {
       const targets = await targetSet.forScenario(scenario);
       for (const name of targetNames) await checkTarget(name, urlOf(targets, name), scenario);
+      await waitForTraceStore(targets.gateway.url, progress);
       await scenario.prepare?.({
         gatewayUrl: targets.gateway.url,
         upstreamUrl: targets.emulator.url,
