@@ -3,6 +3,12 @@
 // client's), and every attempt is recorded on the request context.
 
 import assert from 'node:assert/strict';
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startEmulator, type Emulator, type FaultPlan } from '../emulator/index.js';
@@ -20,6 +26,8 @@ describe('fallback on upstream faults', () => {
   let client: OpenAI;
   const finished: RequestFinishedEvent[] = [];
   let unsubscribe: () => void;
+  let silent: NetServer;
+  const silentSockets = new Set<Socket>();
 
   before(async () => {
     primary = await startEmulator({ kind: 'openai', name: 'primary' });
@@ -27,12 +35,22 @@ describe('fallback on upstream faults', () => {
     // A port that refuses connections: bind an emulator, note its port, close it.
     const gone = await startEmulator({ kind: 'openai', name: 'gone' });
     await gone.close();
+    // A server that accepts TCP connections and never answers: over https the TLS handshake never
+    // completes, so the connect timeout (which covers TLS) fires: loopback-only, deterministic.
+    silent = createNetServer((socket) => silentSockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as AddressInfo).port;
     const timeouts = { firstByteMs: 400, idleMs: 400, totalMs: 1500 };
     gateway = await startGateway({
       providers: {
         primary: { type: 'openai', baseUrl: `${primary.url}/v1`, apiKey: 'k' },
         backup: { type: 'openai', baseUrl: `${backup.url}/v1`, apiKey: 'k' },
         gone: { type: 'openai-compatible', baseUrl: `${gone.url}/v1` },
+        silent: {
+          type: 'openai-compatible',
+          baseUrl: `https://127.0.0.1:${silentPort}/v1`,
+          timeouts: { connectMs: 200 },
+        },
       },
       models: {
         chain: [
@@ -43,9 +61,9 @@ describe('fallback on upstream faults', () => {
           { provider: 'gone', model: 'm', retries: 0 },
           { provider: 'backup', model: 'm' },
         ],
-        'tight-deadline': [
-          { provider: 'primary', model: 'd', timeouts: { firstByteMs: 5000, totalMs: 5000 } },
-          { provider: 'backup', model: 'd' },
+        'silent-first': [
+          { provider: 'silent', model: 'm', retries: 0 },
+          { provider: 'backup', model: 'm' },
         ],
       },
       // Breakers have their own test; here every fault must reach the chain.
@@ -65,6 +83,8 @@ describe('fallback on upstream faults', () => {
     await gateway.close();
     await primary.close();
     await backup.close();
+    for (const socket of silentSockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   });
 
   /** The attempts of the request whose response carried this request id. */
@@ -120,6 +140,12 @@ describe('fallback on upstream faults', () => {
         stream: [false, true],
       },
       {
+        name: 'a 429 for an exhausted quota (no retry will help)',
+        fault: { status: 429, errorType: 'insufficient_quota' },
+        kind: 'quota_exceeded',
+        stream: [false],
+      },
+      {
         name: 'a reset before the headers',
         fault: { reset: 'before-headers' },
         kind: 'reset',
@@ -173,6 +199,26 @@ describe('fallback on upstream faults', () => {
     assert.equal(result.headers.get('x-switchyard-provider'), 'backup');
     const attempts = await attemptsOf(result.headers.get('x-switchyard-request-id'));
     assert.deepEqual(kinds(attempts), ['gone:connect', 'backup:ok']);
+  });
+
+  it('serves from the next deployment when the first does not complete a connection in time', async () => {
+    const result = await completeVia('silent-first', false);
+    assert.equal(result.headers.get('x-switchyard-provider'), 'backup');
+    const attempts = await attemptsOf(result.headers.get('x-switchyard-request-id'));
+    assert.deepEqual(kinds(attempts), ['silent:connect_timeout', 'backup:ok']);
+  });
+
+  it('passes a content-policy refusal on as it is, without falling back', async () => {
+    primary.setFaults({ status: 400, errorType: 'content_policy_violation' });
+    const backupBefore = backup.requests.length;
+    const error = await client.chat.completions.create({ model: 'chain', messages }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    assert.ok(error instanceof OpenAI.BadRequestError);
+    assert.equal(backup.requests.length, backupBefore);
+    const attempts = await attemptsOf(error.headers?.get('x-switchyard-request-id') ?? null);
+    assert.deepEqual(kinds(attempts), ['primary:content_policy']);
   });
 
   const afterFirstByteCases: Array<{ name: string; fault: FaultPlan; kind: string }> = [
