@@ -106,6 +106,11 @@ describe('semantic cache (local embedder, in-process)', () => {
     );
     assert.equal((await ask(gateway, 'Is it safe to take 20 tablets of ibuprofen?')).cache, 'miss');
     assert.ok(gateway.logs.some((line) => line.includes('semantic cache near miss')));
+    assert.ok(
+      gateway.logs.some(
+        (line) => line.includes('semantic cache hit') && line.includes('"similarity"'),
+      ),
+    );
   });
 
   it('never crosses tenants, aliases or conversation contexts', async () => {

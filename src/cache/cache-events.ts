@@ -19,6 +19,7 @@ export type CacheEvent =
       /** Why a candidate above the threshold was refused ('threshold' when it was below it). */
       reason: string;
     }
+  | { type: 'semantic-hit'; alias: string; similarity: number; threshold: number }
   | { type: 'embedder-error'; alias: string; error: Error };
 
 export const cacheEventChannel = diagnosticsChannel.channel('switchyard:cache:event');

@@ -123,6 +123,16 @@ export function createResponseCache(options: {
           'semantic cache near miss',
         );
         return;
+      case 'semantic-hit':
+        logger.info(
+          {
+            model: event.alias,
+            similarity: Math.round(event.similarity * 1000) / 1000,
+            threshold: event.threshold,
+          },
+          'semantic cache hit',
+        );
+        return;
       case 'embedder-error':
         logger.warn(
           { model: event.alias, err: event.error.message },

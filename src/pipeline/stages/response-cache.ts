@@ -184,6 +184,12 @@ export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
             similarity: match.similarity,
           };
           setCacheHeader(context, 'semantic', match.similarity);
+          publishCacheEvent({
+            type: 'semantic-hit',
+            alias: route.alias,
+            similarity: match.similarity,
+            threshold: policy.semantic.threshold,
+          });
           serveAnswer(context, request, answer);
           return;
         }
