@@ -4,7 +4,7 @@
 // open-loop generator sends at a fixed rate (no coordinated omission). The emulator is also hit
 // directly, so "added" = gateway latency − direct latency. Writes a Markdown table to stdout.
 //
-//   node --import tsx bench/limits/run-limits-bench.ts [--rate 200] [--duration-ms 8000] [--warmup-ms 2000]
+//   node --import tsx bench/limits/run-limits-bench.ts [--rate 200] [--rounds 5] [--duration-ms 4000] [--warmup-ms 1000]
 
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,8 +29,9 @@ const argument = (name: string, fallback: number) => {
   return index === -1 ? fallback : Number(process.argv[index + 1]);
 };
 const rate = argument('rate', 200);
-const durationMs = argument('duration-ms', 8_000);
-const warmupMs = argument('warmup-ms', 2_000);
+const durationMs = argument('duration-ms', 4_000);
+const warmupMs = argument('warmup-ms', 1_000);
+const rounds = argument('rounds', 5);
 const redisUrl = process.env.SWITCHYARD_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const gatewayKey = `sy-bench-${randomBytes(16).toString('hex')}`;
 const keyPrefix = `switchyard-bench-limits-${randomBytes(4).toString('hex')}`;
@@ -193,37 +194,74 @@ async function main() {
     ready: { type: 'stdout-url' },
   });
   const rows = [
-    `Fixed rate ${rate} req/s, ${durationMs / 1000} s measured after ${warmupMs / 1000} s warm-up, non-streaming chat.`,
+    `Fixed rate ${rate} req/s, non-streaming chat; ${rounds} rounds of ${durationMs / 1000} s per target ` +
+      `(after ${warmupMs / 1000} s warm-up each), the targets interleaved in rotating order so that ` +
+      'load from elsewhere on the machine hits them alike; medians over the rounds.',
     '',
-    '| run | ok | errors | p50 ms | p99 ms | added p50 ms | added p99 ms | added p99 vs off |',
+    '| run | requests | errors | p50 ms | p99 ms | added p50 ms | added p99 ms | added p99 vs off |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
+  const gateways: BenchChild[] = [];
   try {
-    const direct = await measure(emulator.url, '/v1/chat/completions', false, 'gpt-4o-mini');
-    rows.push(
-      `| emulator direct (floor) | ${direct.ok} | ${direct.errors} | ${direct.latencyMs.p50} | ${direct.latencyMs.p99} | — | — | — |`,
-    );
-    process.stderr.write(`${rows.at(-1)}\n`);
-    let offAddedP99: number | undefined;
-    for (const run of runs) {
-      const gateway = await startGateway(dir, emulator.url, run);
-      try {
-        const result = await measure(gateway.url, '/v1/chat/completions', run.key, 'bench');
-        const addedP50 = result.latencyMs.p50 - direct.latencyMs.p50;
-        const addedP99 = result.latencyMs.p99 - direct.latencyMs.p99;
-        offAddedP99 ??= addedP99;
-        const ratio = offAddedP99 > 0 ? (addedP99 / offAddedP99).toFixed(2) : 'n/a';
-        rows.push(
-          `| ${run.name} | ${result.ok} | ${result.errors} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${addedP50.toFixed(3)} | ${addedP99.toFixed(3)} | ${ratio}× |`,
-        );
+    for (const run of runs) gateways.push(await startGateway(dir, emulator.url, run));
+    const targets = [
+      { name: 'emulator direct (floor)', url: emulator.url, key: false, model: 'gpt-4o-mini' },
+      ...runs.map((run, index) => ({
+        name: run.name,
+        url: gateways[index]?.url ?? '',
+        key: run.key,
+        model: 'bench',
+      })),
+    ];
+    const results = targets.map(() => [] as FixedRateResult[]);
+    for (let round = 0; round < rounds; round += 1) {
+      for (let step = 0; step < targets.length; step += 1) {
+        const index = (round + step) % targets.length;
+        const target = targets[index];
+        if (!target) continue;
+        const result = await measure(target.url, '/v1/chat/completions', target.key, target.model);
+        results[index]?.push(result);
         if (result.errorSamples.length)
           process.stderr.write(`errors: ${result.errorSamples.join('; ')}\n`);
-        process.stderr.write(`${rows.at(-1)}\n`);
-      } finally {
-        await gateway.stop();
+        process.stderr.write(
+          `round ${round + 1} ${target.name}: p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99}\n`,
+        );
       }
     }
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const middle = Math.floor(sorted.length / 2);
+      return sorted.length % 2
+        ? (sorted[middle] ?? 0)
+        : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+    };
+    const summary = results.map((list) => ({
+      ok: list.reduce((sum, result) => sum + result.ok, 0),
+      errors: list.reduce((sum, result) => sum + result.errors, 0),
+      p50: median(list.map((result) => result.latencyMs.p50)),
+      p99: median(list.map((result) => result.latencyMs.p99)),
+    }));
+    const direct = summary[0];
+    const off = summary[1];
+    if (!direct || !off) throw new Error('no results');
+    const offAddedP99 = off.p99 - direct.p99;
+    summary.forEach((row, index) => {
+      const name = targets[index]?.name ?? '';
+      if (index === 0) {
+        rows.push(
+          `| ${name} | ${row.ok} | ${row.errors} | ${row.p50.toFixed(3)} | ${row.p99.toFixed(3)} | — | — | — |`,
+        );
+        return;
+      }
+      const addedP50 = row.p50 - direct.p50;
+      const addedP99 = row.p99 - direct.p99;
+      const ratio = offAddedP99 > 0 ? `${(addedP99 / offAddedP99).toFixed(2)}×` : 'n/a';
+      rows.push(
+        `| ${name} | ${row.ok} | ${row.errors} | ${row.p50.toFixed(3)} | ${row.p99.toFixed(3)} | ${addedP50.toFixed(3)} | ${addedP99.toFixed(3)} | ${ratio} |`,
+      );
+    });
   } finally {
+    for (const gateway of gateways) await gateway.stop();
     await emulator.stop();
     await rm(dir, { recursive: true, force: true });
     const redis = new Redis(redisUrl);
