@@ -24,7 +24,8 @@ export async function lockPgliteDir(dir: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      // This very process counts too: two handles on one directory corrupt it just the same.
+      if (Number.isInteger(owner) && owner > 0 && (owner === process.pid || isAlive(owner))) {
         throw new Error(
           `the embedded database ${dir} is open in process ${owner}; stop it first, or configure database.url (PostgreSQL) to share traces between processes`,
         );
