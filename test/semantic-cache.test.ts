@@ -235,7 +235,7 @@ describe('semantic cache shared by two replicas through Redis', () => {
       if (Date.now() > deadline) throw new Error('replica A never appended its entry');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const result = await ask(replicaB, 'How can I cancel my subscription?');
     assert.equal(result.cache, 'semantic');
     assert.match(result.text, /How do I cancel my subscription/);
