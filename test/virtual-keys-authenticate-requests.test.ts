@@ -168,6 +168,29 @@ describe('virtual keys', () => {
     assert.ok(refused, 'the revoked key was refused');
   });
 
+  it('binds a key to a region under strict residency (routing never leaves the region)', async () => {
+    const created = (await (
+      await admin('/admin/keys', {
+        method: 'POST',
+        body: JSON.stringify({ team: 'eu-only', region: 'eu-west-1', residency: 'strict' }),
+      })
+    ).json()) as { id: string; secret: string; region: string; residency: string };
+    assert.equal(created.region, 'eu-west-1');
+    assert.equal(created.residency, 'strict');
+    const rows = await schema.query<{ residency: string }>(
+      'SELECT residency FROM gateway_keys WHERE id = $1',
+      [created.id],
+    );
+    assert.equal(rows[0]?.residency, 'strict');
+    // No deployment of 'fast' declares a region, so none may serve this key.
+    await assert.rejects(ask(created.secret), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.APIError, String(error));
+      assert.equal(error.status, 503);
+      assert.equal(error.code, 'residency_unavailable');
+      return true;
+    });
+  });
+
   it('protects the admin API with the admin key', async () => {
     const anonymous = await fetch(`${gateway.url}/admin/keys`);
     assert.equal(anonymous.status, 401);

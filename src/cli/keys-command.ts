@@ -126,6 +126,7 @@ export function registerKeysCommand(program: Command, environment: CliEnvironmen
     .option('--tier <tier>', 'rate-limit tier (limits.tiers)')
     .option('--models <aliases>', 'comma-separated model aliases the key may use (default: all)')
     .option('--region <region>', 'region the key is bound to')
+    .option('--residency <policy>', 'off | prefer | strict (strict: never served outside --region)')
     .option('--daily-usd <usd>', 'daily USD cap of the key', (value) => Number(value))
     .action(
       async (createOptions: {
@@ -135,6 +136,7 @@ export function registerKeysCommand(program: Command, environment: CliEnvironmen
         tier?: string;
         models?: string;
         region?: string;
+        residency?: string;
         dailyUsd?: number;
       }) =>
         run(async (options) => {

@@ -18,6 +18,8 @@ const staticKeySchema = z
     tier: z.string().min(1).optional(),
     models: z.array(z.string().min(1)).min(1).optional(),
     region: z.string().min(1).optional(),
+    /** Residency of the key's requests; `strict` never leaves `region`, fallbacks included. */
+    residency: z.enum(['off', 'prefer', 'strict']).optional(),
     dailyUsd: z.number().positive().optional(),
   })
   .refine((key) => key.user !== undefined || key.team !== undefined, {

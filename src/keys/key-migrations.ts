@@ -21,4 +21,8 @@ CREATE TABLE IF NOT EXISTS gateway_keys (
   revoked_at timestamptz
 )`,
   },
+  {
+    id: '102-gateway-keys-residency',
+    sql: 'ALTER TABLE gateway_keys ADD COLUMN IF NOT EXISTS residency text',
+  },
 ];

@@ -14,6 +14,7 @@ export interface StaticKeyConfig {
   tier?: string | undefined;
   models?: string[] | undefined;
   region?: string | undefined;
+  residency?: 'off' | 'prefer' | 'strict' | undefined;
   dailyUsd?: number | undefined;
 }
 
@@ -72,6 +73,7 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
         tier: entry.tier,
         models: entry.models,
         region: entry.region,
+        residency: entry.residency,
         dailyUsd: entry.dailyUsd,
         prefix: displayPrefix(entry.key),
         source: 'config' as const,

@@ -18,6 +18,7 @@ export interface NewKey {
   tier?: string;
   models?: string[];
   region?: string;
+  residency?: 'off' | 'prefer' | 'strict';
   dailyUsd?: number;
 }
 
@@ -44,13 +45,14 @@ interface KeyRow {
   tier: string | null;
   models: unknown;
   region: string | null;
+  residency: string | null;
   daily_usd: number | null;
   created_at: Date | string;
   revoked_at: Date | string | null;
 }
 
 const columns =
-  'id, key_hash, key_prefix, name, user_id, team, tier, models, region, daily_usd, created_at, revoked_at';
+  'id, key_hash, key_prefix, name, user_id, team, tier, models, region, residency, daily_usd, created_at, revoked_at';
 
 function toIso(value: Date | string): string {
   return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
@@ -69,6 +71,9 @@ function fromRow(row: KeyRow): VirtualKey {
     ...(row.tier !== null ? { tier: row.tier } : {}),
     ...(Array.isArray(models) ? { models: models.map(String) } : {}),
     ...(row.region !== null ? { region: row.region } : {}),
+    ...(row.residency === 'off' || row.residency === 'prefer' || row.residency === 'strict'
+      ? { residency: row.residency }
+      : {}),
     ...(row.daily_usd !== null ? { dailyUsd: Number(row.daily_usd) } : {}),
     ...(row.revoked_at !== null ? { revokedAt: toIso(row.revoked_at) } : {}),
   };
@@ -82,8 +87,8 @@ export async function createKeyStore(database: Database): Promise<KeyStore> {
       if (!input.user && !input.team) throw new Error('a key needs a user or a team');
       const secret = generateKeySecret();
       const { rows } = await database.query<KeyRow>(
-        `INSERT INTO gateway_keys (id, key_hash, key_prefix, name, user_id, team, tier, models, region, daily_usd)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${columns}`,
+        `INSERT INTO gateway_keys (id, key_hash, key_prefix, name, user_id, team, tier, models, region, residency, daily_usd)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${columns}`,
         [
           generateKeyId(),
           hashKeySecret(secret).toString('hex'),
@@ -94,6 +99,7 @@ export async function createKeyStore(database: Database): Promise<KeyStore> {
           input.tier ?? null,
           input.models ? JSON.stringify(input.models) : null,
           input.region ?? null,
+          input.residency ?? null,
           input.dailyUsd ?? null,
         ],
       );

@@ -15,6 +15,8 @@ export interface VirtualKey {
   models?: string[];
   /** The key's region (residency); overrides the `x-switchyard-region` header. */
   region?: string;
+  /** Residency policy of the key's requests (`strict`: never served outside `region`). */
+  residency?: 'off' | 'prefer' | 'strict';
   /** Daily USD cap of this key; overrides `caps.perKeyDailyUsd`. */
   dailyUsd?: number;
   /** The first characters of the secret (`sy-AbCd`), to recognise a key in a list. */

@@ -25,6 +25,7 @@ const newKeySchema = z
     tier: z.string().min(1).max(100).optional(),
     models: z.array(z.string().min(1)).min(1).optional(),
     region: z.string().min(1).max(100).optional(),
+    residency: z.enum(['off', 'prefer', 'strict']).optional(),
     dailyUsd: z.number().positive().optional(),
   })
   .refine((key) => key.user !== undefined || key.team !== undefined, {
