@@ -43,10 +43,15 @@ describe('retries on the same deployment', () => {
             { provider: 'primary', model: 'q', retries: 0 },
             { provider: 'backup', model: 'b' },
           ],
+          'alias-no-retry': [
+            { provider: 'primary', model: 'r' },
+            { provider: 'backup', model: 'b' },
+          ],
         },
         resilience: {
           breaker: { enabled: false },
           retries: { baseDelayMs: 200, maxDelayMs: 1000, maxRetryAfterMs: 10_000 },
+          aliases: { 'alias-no-retry': { retries: 0 } },
         },
       },
       {},
@@ -162,6 +167,15 @@ describe('retries on the same deployment', () => {
     primary.setFaults({ status: 429, retryAfter: '1' });
     const { response } = await client.chat.completions
       .create({ model: 'no-retry', messages })
+      .withResponse();
+    const attempts = await attemptsOf(response.headers.get('x-switchyard-request-id'));
+    assert.deepEqual(summary(attempts), ['primary:rate_limited', 'backup:ok']);
+  });
+
+  it('an alias-level retries: 0 (resilience.aliases) falls back at once', async () => {
+    primary.setFaults({ status: 429, retryAfter: '1' });
+    const { response } = await client.chat.completions
+      .create({ model: 'alias-no-retry', messages })
       .withResponse();
     const attempts = await attemptsOf(response.headers.get('x-switchyard-request-id'));
     assert.deepEqual(summary(attempts), ['primary:rate_limited', 'backup:ok']);

@@ -30,6 +30,7 @@ import {
   limitsSchema,
   redisSchema,
 } from './governance-schema.js';
+import { checkResilienceReferences, resilienceSchema } from './resilience-schema.js';
 
 export const providerTypes = ['openai', 'openai-compatible', 'anthropic', 'bedrock'] as const;
 
@@ -38,53 +39,6 @@ const timeoutsSchema = z.strictObject({
   firstByteMs: z.number().int().positive().optional(),
   idleMs: z.number().int().positive().optional(),
   totalMs: z.number().int().positive().optional(),
-});
-
-// Failure kinds a retry policy may name (UpstreamErrorKind minus the final ones).
-const retryableKinds = [
-  'timeout',
-  'ttft_timeout',
-  'idle_timeout',
-  'connect_timeout',
-  'connect',
-  'reset',
-  'rate_limited',
-  'quota_exceeded',
-  'overloaded',
-  'server',
-  'truncated_stream',
-  'malformed',
-] as const;
-
-/** Fallback chain, retries, request deadline and circuit breakers (docs/resilience.md). */
-const resilienceSchema = z.strictObject({
-  requestTimeoutMs: z.number().int().positive().default(600_000),
-  retries: z
-    .strictObject({
-      maxRetries: z.number().int().min(0).max(10).default(1),
-      on: z
-        .array(z.enum(retryableKinds))
-        .default(['rate_limited', 'overloaded', 'connect', 'connect_timeout']),
-      baseDelayMs: z.number().int().min(0).default(250),
-      maxDelayMs: z.number().int().min(0).default(4_000),
-      maxRetryAfterMs: z.number().int().min(0).default(10_000),
-    })
-    .prefault({}),
-  breaker: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      consecutiveFailures: z.number().int().positive().default(5),
-      failureRate: z
-        .strictObject({
-          threshold: z.number().gt(0).max(1),
-          windowMs: z.number().int().positive().default(60_000),
-          minimumCalls: z.number().int().positive().default(20),
-        })
-        .optional(),
-      cooldownMs: z.number().int().positive().default(30_000),
-      maxCooldownMs: z.number().int().positive().default(300_000),
-    })
-    .prefault({}),
 });
 
 const providerSchema = z.strictObject({
@@ -188,6 +142,10 @@ export const configSchema = z
     checkBedrockProviders(config.providers, (path, message) =>
       context.addIssue({ code: 'custom', path, message }),
     );
+    checkResilienceReferences(
+      { ...config, routerAliases: Object.keys(config.routing.routers) },
+      (path, message) => context.addIssue({ code: 'custom', path, message }),
+    );
     const known = Object.keys(config.providers);
     for (const [alias, deployments] of Object.entries(config.models)) {
       deployments.forEach((deployment, index) => {
@@ -208,4 +166,3 @@ export type SwitchyardConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type DeploymentConfig = z.output<typeof deploymentSchema>;
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
-export type ResilienceConfig = z.output<typeof resilienceSchema>;

@@ -1,7 +1,7 @@
 // Builds the resilience settings of a gateway from its config: breakers per deployment, the
 // retry policy per deployment, the request deadline and the clock they share.
 
-import type { ResilienceConfig } from '../config/config-schema.js';
+import type { ResilienceConfig } from '../config/resilience-schema.js';
 import type { Deployment } from '../core/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { createBreakerRegistry, type BreakerRegistry } from './create-breaker-registry.js';
@@ -10,8 +10,13 @@ import type { RetryPolicy } from './retry-policy.js';
 export interface Resilience {
   breakers: BreakerRegistry;
   clock: Clock;
-  requestTimeoutMs: number;
-  retryPolicyFor(deployment: Deployment): RetryPolicy;
+  /** The request deadline for an alias: `resilience.aliases.<alias>.requestTimeoutMs` or the global one. */
+  requestTimeoutMsFor(alias: string): number;
+  /**
+   * Retries of a deployment: its own or its provider's `retries`, else the alias's
+   * (`resilience.aliases.<alias>.retries`), else `resilience.retries.maxRetries`.
+   */
+  retryPolicyFor(deployment: Deployment, alias: string): RetryPolicy;
   random: () => number;
 }
 
@@ -37,7 +42,9 @@ export function createResilience(options: CreateResilienceOptions): Resilience {
   return {
     clock,
     random: options.random ?? Math.random,
-    requestTimeoutMs: config.requestTimeoutMs,
+    requestTimeoutMsFor(alias) {
+      return config.aliases[alias]?.requestTimeoutMs ?? config.requestTimeoutMs;
+    },
     breakers: createBreakerRegistry({
       enabled: breakerConfig.enabled,
       clock,
@@ -49,10 +56,9 @@ export function createResilience(options: CreateResilienceOptions): Resilience {
         ...(breakerConfig.failureRate ? { failureRate: breakerConfig.failureRate } : {}),
       },
     }),
-    retryPolicyFor(deployment) {
-      return deployment.maxRetries === undefined
-        ? base
-        : { ...base, maxRetries: deployment.maxRetries };
+    retryPolicyFor(deployment, alias) {
+      const maxRetries = deployment.maxRetries ?? config.aliases[alias]?.retries;
+      return maxRetries === undefined ? base : { ...base, maxRetries };
     },
   };
 }

@@ -206,10 +206,10 @@ export function createInvokeUpstreamStage(deps: InvokeUpstreamDeps): Stage {
       alias: route.alias,
       deployments: route.deployments,
       breakers: resilience.breakers,
-      retryPolicyFor: (deployment) => resilience.retryPolicyFor(deployment),
+      retryPolicyFor: (deployment) => resilience.retryPolicyFor(deployment, route.alias),
       clock: resilience.clock,
       random: resilience.random,
-      deadlineAt: resilience.clock.now() + resilience.requestTimeoutMs,
+      deadlineAt: resilience.clock.now() + resilience.requestTimeoutMsFor(route.alias),
       signal: context.signal,
       canAttempt: (deployment) => providers.has(deployment.provider),
       attempt: (attempt) => {
