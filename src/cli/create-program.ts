@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerCacheEvalCommand } from './cache-eval-command.js';
 import { registerCheckConfigCommand } from './check-config-command.js';
+import { registerEconomicsCommand } from './economics-command.js';
 import { registerEmulateCommand } from './emulate-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerRouteCommand } from './route-command.js';
@@ -16,6 +17,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerServeCommand(program, environment);
   registerCheckConfigCommand(program, environment);
   registerReportCommand(program, environment);
+  registerEconomicsCommand(program, environment);
   registerEmulateCommand(program, environment);
   registerKeysCommand(program, environment);
   registerCacheEvalCommand(program, environment);

@@ -30,6 +30,7 @@ import {
   limitsSchema,
   redisSchema,
 } from './governance-schema.js';
+import { dashboardSchema, economicsSchema } from './dashboard-schema.js';
 import { checkResilienceReferences, resilienceSchema } from './resilience-schema.js';
 
 export const providerTypes = ['openai', 'openai-compatible', 'anthropic', 'bedrock'] as const;
@@ -128,6 +129,10 @@ export const configSchema = z
     caps: capsSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
     routing: routingSchema.prefault({}),
+    /** The /ui dashboard and its /admin/stats API (docs/dashboard.md). */
+    dashboard: dashboardSchema.prefault({}),
+    /** `switchyard economics` presets and defaults (docs/economics.md). */
+    economics: economicsSchema.prefault({}),
   })
   .superRefine((config, context) => {
     checkGovernanceReferences(config, (path, message) =>
