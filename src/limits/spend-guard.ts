@@ -137,39 +137,42 @@ export function createSpendGuard(options: {
     async hold(list, amountUsd) {
       // A zero-cost request held at 1 nano-USD is refused exactly when the cap is fully spent.
       const amount = Math.max(usdToNano(amountUsd), caps.blockZeroCost ? 1 : 0);
-      const held: SpendCap[] = [];
-      try {
-        for (const spendCap of list) {
-          const result = await store.holdSpend(spendCap.counter, amount);
-          if (!result.allowed) {
-            // All or none: give back what this request already holds on the other caps.
-            await Promise.all(
-              held.map((done) =>
-                store.settleSpend(done.counter, { heldNanoUsd: amount, actualNanoUsd: 0 }),
-              ),
-            );
-            return {
-              type: 'refused',
-              cap: spendCap,
-              spentUsd: nanoToUsd(result.spentNanoUsd),
-              heldUsd: nanoToUsd(result.heldNanoUsd),
-              requestUsd: nanoToUsd(amount),
-              resetAt: resetDate(result.resetMs),
-            };
-          }
-          held.push(spendCap);
-        }
-      } catch (thrown) {
+      // One round trip for all caps (each its own key and slot), then all or none: a refused or
+      // failed hold gives back the holds placed on the other caps.
+      const outcomes = await Promise.allSettled(
+        list.map((spendCap) => store.holdSpend(spendCap.counter, amount)),
+      );
+      const held = list.filter((_, index) => {
+        const outcome = outcomes[index];
+        return outcome?.status === 'fulfilled' && outcome.value.allowed;
+      });
+      if (held.length === list.length) return { type: 'held', caps: held, amountNanoUsd: amount };
+      await Promise.allSettled(
+        held.map((done) =>
+          store.settleSpend(done.counter, { heldNanoUsd: amount, actualNanoUsd: 0 }),
+        ),
+      );
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed) {
+        const thrown: unknown = failed.reason;
         if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
-        await Promise.allSettled(
-          held.map((done) =>
-            store.settleSpend(done.counter, { heldNanoUsd: amount, actualNanoUsd: 0 }),
-          ),
-        );
         const error = storeFailed('holdSpend', thrown, caps.failureMode);
         return { type: 'store-failed', policy: caps.failureMode, error };
       }
-      return { type: 'held', caps: held, amountNanoUsd: amount };
+      const refusedIndex = outcomes.findIndex(
+        (outcome) => outcome.status === 'fulfilled' && !outcome.value.allowed,
+      );
+      const refused = outcomes[refusedIndex];
+      const spendCap = list[refusedIndex];
+      if (refused?.status !== 'fulfilled' || !spendCap) throw new Error('unreachable: no refusal');
+      return {
+        type: 'refused',
+        cap: spendCap,
+        spentUsd: nanoToUsd(refused.value.spentNanoUsd),
+        heldUsd: nanoToUsd(refused.value.heldNanoUsd),
+        requestUsd: nanoToUsd(amount),
+        resetAt: resetDate(refused.value.resetMs),
+      };
     },
     async settle(list, { heldNanoUsd, actualUsd }) {
       const actualNanoUsd = actualUsd > 0 ? usdToNano(actualUsd) : 0;

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { LimitStoreUnavailableError, type LimitStore } from './limit-store.js';
+import { createMemoryLimitStore } from './memory/memory-limit-store.js';
+import { createSpendGuard } from './spend-guard.js';
+
+const capsConfig = {
+  failureMode: 'closed' as const,
+  blockZeroCost: false,
+  users: { alice: 10 },
+  features: {},
+  perKeyDailyUsd: 1,
+};
+const alertsConfig = { thresholds: [0.5, 0.8, 1], webhookTimeoutMs: 1000, webhookMaxAttempts: 1 };
+
+it('holds on every cap or on none (a refusal releases the other holds)', async () => {
+  const guard = createSpendGuard({
+    store: createMemoryLimitStore(),
+    caps: capsConfig,
+    alerts: alertsConfig,
+    keyPrefix: 't',
+  });
+  const caps = guard.capsFor({ user: 'alice', keyId: 'key_1' });
+  assert.deepEqual(
+    caps.map((cap) => cap.label),
+    ['user:alice', 'key:key_1'],
+  );
+  const refused = await guard.hold(caps, 2);
+  assert.equal(refused.type, 'refused');
+  assert.equal(refused.type === 'refused' ? refused.cap.label : '', 'key:key_1');
+  // The user cap's hold of $2 was released: all $10 can be held now.
+  const userOnly = guard.capsFor({ user: 'alice' });
+  const held = await guard.hold(userOnly, 10);
+  assert.equal(held.type, 'held');
+});
+
+it('reports a failing store with the configured policy and releases what it held', async () => {
+  const memory = createMemoryLimitStore();
+  let calls = 0;
+  const flaky: LimitStore = {
+    ...memory,
+    holdSpend(counter, amount) {
+      calls += 1;
+      return calls === 2
+        ? Promise.reject(new LimitStoreUnavailableError('redis holdSpend failed: timeout'))
+        : memory.holdSpend(counter, amount);
+    },
+  };
+  const guard = createSpendGuard({
+    store: flaky,
+    caps: capsConfig,
+    alerts: alertsConfig,
+    keyPrefix: 't',
+  });
+  const decision = await guard.hold(guard.capsFor({ user: 'alice', keyId: 'key_1' }), 0.5);
+  assert.equal(decision.type, 'store-failed');
+  assert.equal(decision.type === 'store-failed' ? decision.policy : '', 'closed');
+  const again = await guard.hold(guard.capsFor({ user: 'alice' }), 10);
+  assert.equal(again.type, 'held', 'the hold placed before the failure was released');
+});
