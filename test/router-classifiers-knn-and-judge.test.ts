@@ -50,7 +50,7 @@ describe('router classifiers', () => {
             type: 'knn',
             examples: 'src/routing/eval/holdout-prompts.jsonl',
             k: 3,
-            embedder: { type: 'model', model: 'embed', timeoutMs: 1_000 },
+            embedder: { type: 'model', model: 'embed', timeoutMs: 10_000 },
           }),
         },
       },

@@ -13,6 +13,8 @@ export interface KnnClassifierOptions {
   k: number;
   /** Decides when embedding fails (training or the request); its name gets `(knn-error)`. */
   fallback?: ComplexityClassifier;
+  /** After a failed training, the next attempt waits this long (default 10 s). */
+  retrainAfterMs?: number;
   /** Embeds the examples; aborting it leaves the classifier unusable (classify rejects). */
   signal?: AbortSignal;
 }
@@ -27,6 +29,9 @@ export interface KnnClassifier extends ComplexityClassifier {
   readonly ready: Promise<void>;
 }
 
+/** After a failed training, the next attempt waits this long (meanwhile the fallback decides). */
+const RETRAIN_AFTER_MS = 10_000;
+
 function dot(left: Float32Array, right: Float32Array): number {
   let sum = 0;
   const length = Math.min(left.length, right.length);
@@ -36,17 +41,37 @@ function dot(left: Float32Array, right: Float32Array): number {
 
 export function createKnnClassifier(options: KnnClassifierOptions): KnnClassifier {
   const trained: TrainedExample[] = [];
+  const retrainAfterMs = options.retrainAfterMs ?? RETRAIN_AFTER_MS;
   const signal = options.signal ?? new AbortController().signal;
-  const ready = (async () => {
-    for (const example of options.examples) {
-      trained.push({
-        vector: await options.embedder.embed(example.prompt, signal),
-        tier: example.tier,
-      });
-    }
-  })();
+  let training: Promise<void> | undefined;
+  let lastFailureAt = -Infinity;
+  // Embeds the examples not embedded yet; a failed run is resumed later, not restarted.
+  const train = (): Promise<void> => {
+    training ??= (async () => {
+      while (trained.length < options.examples.length) {
+        const example = options.examples[trained.length]!;
+        const vector = await options.embedder.embed(example.prompt, signal);
+        trained.push({ vector, tier: example.tier });
+      }
+    })().then(
+      () => {
+        training = undefined;
+      },
+      (error: unknown) => {
+        training = undefined;
+        lastFailureAt = performance.now();
+        throw error;
+      },
+    );
+    return training;
+  };
+  const ready = train();
+  let firstTrainingSettled = false;
   // A failed training is reported by classify(); do not crash the process meanwhile.
-  ready.catch(() => {});
+  ready.then(
+    () => (firstTrainingSettled = true),
+    () => (firstTrainingSettled = true),
+  );
   const k = Math.max(1, Math.min(options.k, options.examples.length));
 
   return {
@@ -55,7 +80,15 @@ export function createKnnClassifier(options: KnnClassifierOptions): KnnClassifie
     async classify(input: ClassifierInput, requestSignal: AbortSignal): Promise<Classification> {
       let query: Float32Array;
       try {
-        await ready;
+        if (!firstTrainingSettled) {
+          // Requests wait for the first training; never for a retry after it failed.
+          await ready;
+        } else if (trained.length < options.examples.length) {
+          if (!training && performance.now() - lastFailureAt > retrainAfterMs) {
+            train().catch(() => {});
+          }
+          throw new Error('the kNN examples are not embedded (the embedder failed)');
+        }
         query = await options.embedder.embed(input.text, requestSignal);
       } catch (error) {
         if (requestSignal.aborted || !options.fallback) throw error;
