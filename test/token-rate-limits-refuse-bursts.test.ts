@@ -46,7 +46,17 @@ describe('token rate limits', () => {
           traces: { enabled: false },
           redis: { url: redisUrl, keyPrefix },
           // 1 token/s refill: the bucket barely moves during a test.
-          limits: { tiers: { default: { tokensPerMinute: 60, burstTokens: 1000 } } },
+          limits: {
+            tiers: { default: { tokensPerMinute: 60, burstTokens: 1000 } },
+            // A per-user override with a tighter per-model bucket on top.
+            users: {
+              'per-model': {
+                tokensPerMinute: 60,
+                burstTokens: 5000,
+                models: { fast: { tokensPerMinute: 60, burstTokens: 500 } },
+              },
+            },
+          },
         },
       ),
     );
@@ -122,6 +132,18 @@ describe('token rate limits', () => {
     const remaining = Number(response.headers.get('x-ratelimit-remaining-tokens'));
     const reservedSecond = 1000 - used - remaining;
     assert.ok(reservedSecond > 0 && reservedSecond < 60, `second reservation ${reservedSecond}`);
+  });
+
+  it('applies per-user limits and a per-model bucket, reporting the tightest', async () => {
+    // Two at once: ~420 tokens each fit the user's 5000 but not the model's 500.
+    const results = await Promise.allSettled([ask('per-model', 400), ask('per-model', 400)]);
+    const served = results.find((result) => result.status === 'fulfilled');
+    const refused = results.find((result) => result.status === 'rejected');
+    assert.ok(served && refused, 'one served, one refused');
+    assert.equal(served.value.response.headers.get('x-ratelimit-limit-tokens'), '500');
+    const error = refused.reason as unknown;
+    assert.ok(error instanceof OpenAI.RateLimitError);
+    assert.equal(error.headers.get('x-ratelimit-limit-tokens'), '500');
   });
 
   it('refuses a request larger than the bucket for good (x-should-retry: false)', async () => {
