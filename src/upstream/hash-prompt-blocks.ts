@@ -40,32 +40,17 @@ export function hashPromptBlocks(
   messages: readonly ChatMessage[],
   options: BlockHashOptions,
 ): PromptBlocks {
-  let low = 0x811c9dc5;
-  let high = 0x050c5d1f;
-  const feed = (code: number): void => {
-    low = Math.imul(low ^ code, FNV_PRIME);
-    high = Math.imul(high ^ (code + 0x9e), 0x01000197);
-  };
-  for (let index = 0; index < seed.length; index++) feed(seed.charCodeAt(index));
-  feed(0);
-  const hashes: number[] = [];
+  // First the character stream (role marks and texts, capped one block past the hashed part),
+  // then one tight hashing loop over it.
   const textLimit = (options.maxBlocks + 1) * options.blockChars;
   let stream = '';
-  let inBlock = 0;
   const feedText = (text: string): boolean => {
-    if (stream.length < textLimit) stream += text.slice(0, textLimit - stream.length);
-    for (let index = 0; index < text.length; index++) {
-      feed(text.charCodeAt(index));
-      if (++inBlock === options.blockChars) {
-        inBlock = 0;
-        hashes.push((high >>> 11) * 0x100000000 + (low >>> 0));
-        if (hashes.length >= options.maxBlocks) return false;
-      }
-    }
-    return true;
+    stream +=
+      text.length > textLimit - stream.length ? text.slice(0, textLimit - stream.length) : text;
+    return stream.length < textLimit;
   };
   for (const message of messages) {
-    if (!feedText(String.fromCharCode(roleMark(message)))) return { hashes, text: stream };
+    if (!feedText(String.fromCharCode(roleMark(message)))) break;
     for (const part of message.content) {
       let text: string;
       switch (part.type) {
@@ -89,7 +74,29 @@ export function hashPromptBlocks(
           text = JSON.stringify(part.value);
           break;
       }
-      if (!feedText(text)) return { hashes, text: stream };
+      if (!feedText(text)) break;
+    }
+  }
+  let low = 0x811c9dc5;
+  let high = 0x050c5d1f;
+  for (let index = 0; index < seed.length; index++) {
+    const code = seed.charCodeAt(index);
+    low = Math.imul(low ^ code, FNV_PRIME);
+    high = Math.imul(high ^ (code + 0x9e), 0x01000197);
+  }
+  low = Math.imul(low, FNV_PRIME);
+  high = Math.imul(high ^ 0x9e, 0x01000197);
+  const hashes: number[] = [];
+  const blockChars = options.blockChars;
+  const hashedChars = Math.min(stream.length, options.maxBlocks * blockChars);
+  let inBlock = 0;
+  for (let index = 0; index < hashedChars; index++) {
+    const code = stream.charCodeAt(index);
+    low = Math.imul(low ^ code, FNV_PRIME);
+    high = Math.imul(high ^ (code + 0x9e), 0x01000197);
+    if (++inBlock === blockChars) {
+      inBlock = 0;
+      hashes.push((high >>> 11) * 0x100000000 + (low >>> 0));
     }
   }
   return { hashes, text: stream };
