@@ -175,6 +175,11 @@ describe('token rate limits', () => {
           'rate_limit_error',
         );
         assert.equal(error.headers.get('x-ratelimit-limit-tokens'), '1000');
+        assert.equal(error.headers.get('anthropic-ratelimit-tokens-limit'), '1000');
+        assert.match(
+          error.headers.get('anthropic-ratelimit-tokens-reset') ?? '',
+          /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/,
+        );
         return true;
       },
     );

@@ -45,12 +45,25 @@ export function actualTokensOf(context: RequestContext, reserved: number): numbe
   return context.served ? reserved : 0;
 }
 
-function limitHeaders(state: TokenBucketState): Record<string, string> {
-  return {
+/**
+ * OpenAI's names and Go-duration resets on every surface; Anthropic clients also get Anthropic's
+ * names, whose reset is an RFC 3339 instant (docs.anthropic.com, "Rate limits": response headers).
+ */
+function limitHeaders(state: TokenBucketState, surface: string): Record<string, string> {
+  const remaining = String(Math.max(0, state.remaining));
+  const headers: Record<string, string> = {
     'x-ratelimit-limit-tokens': String(state.limit),
-    'x-ratelimit-remaining-tokens': String(Math.max(0, state.remaining)),
+    'x-ratelimit-remaining-tokens': remaining,
     'x-ratelimit-reset-tokens': formatGoDuration(state.resetMs),
   };
+  if (surface === 'anthropic') {
+    headers['anthropic-ratelimit-tokens-limit'] = String(state.limit);
+    headers['anthropic-ratelimit-tokens-remaining'] = remaining;
+    headers['anthropic-ratelimit-tokens-reset'] = new Date(
+      Math.ceil((Date.now() + state.resetMs) / 1000) * 1000,
+    ).toISOString();
+  }
+  return headers;
 }
 
 /** Adds: context.tokenEstimate; the x-ratelimit-* headers */
@@ -87,7 +100,7 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
       return;
     }
     const tightest = tightestBucket(decision.states);
-    const headers = tightest ? limitHeaders(tightest) : {};
+    const headers = tightest ? limitHeaders(tightest, context.surface.name) : {};
     if (decision.type === 'refused') {
       publishLimitEvent({ type: 'refused', limit: 'rate', subject, requestId: context.requestId });
       const blocking = decision.states.filter((state) => state.retryAfterMs !== 0);
@@ -98,7 +111,7 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
           `Request too large for the token rate limit of ${subject}: it may use ${reserved} tokens ` +
             `(${estimate.inputTokens} prompt + ${estimate.outputTokens} max output) but the limit ` +
             `allows at most ${never.limit} at once. Lower max_tokens or shorten the prompt.`,
-          { headers: { ...limitHeaders(never), 'x-should-retry': 'false' } },
+          { headers: { ...limitHeaders(never, context.surface.name), 'x-should-retry': 'false' } },
         );
       }
       const waitMs = Math.max(...blocking.map((state) => state.retryAfterMs));
@@ -109,7 +122,7 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
           `${Math.max(0, worst?.remaining ?? 0)}, requested ${reserved}. Try again in ${formatGoDuration(waitMs)}.`,
         {
           headers: {
-            ...(worst ? limitHeaders(worst) : headers),
+            ...(worst ? limitHeaders(worst, context.surface.name) : headers),
             'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
             'retry-after-ms': String(waitMs),
           },
