@@ -1,50 +1,53 @@
-// One statement per batch: a multi-row INSERT into llm_traces (duplicates by request_id skipped, so
-// a replayed batch is harmless) feeding the daily rollup with exactly the rows it inserted.
+// One statement per batch: an INSERT into llm_traces from one array parameter per column (unnest),
+// duplicates by request_id skipped (a replayed batch is harmless), feeding the daily rollup with
+// exactly the rows it inserted. The statement text is the same for every batch size: 36 parameters
+// instead of 36 per row, so PostgreSQL parses a few hundred bytes, not a statement per row.
 
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
 
+/** Each column with its SQL type: the batch travels as one array per column (see insertTraces). */
 const columns = [
-  'time',
-  'request_id',
-  'key_id',
-  'user_id',
-  'session_id',
-  'feature',
-  'region',
-  'surface',
-  'operation',
-  'requested_model',
-  'routed_model',
-  'provider',
-  'deployment',
-  'route_reason',
-  'attempts',
-  'attempt_count',
-  'cache_status',
-  'input_tokens',
-  'cached_input_tokens',
-  'cache_write_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'ttft_ms',
-  'total_ms',
-  'upstream_ms',
-  'overhead_ms',
-  'cost_usd',
-  'cache_saved_usd',
-  'status',
-  'error_code',
-  'error_class',
-  'finish_reason',
-  'streamed',
-  'aborted',
-  'prompt_text',
-  'response_text',
+  ['time', 'timestamptz'],
+  ['request_id', 'text'],
+  ['key_id', 'text'],
+  ['user_id', 'text'],
+  ['session_id', 'text'],
+  ['feature', 'text'],
+  ['region', 'text'],
+  ['surface', 'text'],
+  ['operation', 'text'],
+  ['requested_model', 'text'],
+  ['routed_model', 'text'],
+  ['provider', 'text'],
+  ['deployment', 'text'],
+  ['route_reason', 'text'],
+  ['attempts', 'jsonb'],
+  ['attempt_count', 'smallint'],
+  ['cache_status', 'text'],
+  ['input_tokens', 'integer'],
+  ['cached_input_tokens', 'integer'],
+  ['cache_write_tokens', 'integer'],
+  ['output_tokens', 'integer'],
+  ['reasoning_tokens', 'integer'],
+  ['ttft_ms', 'real'],
+  ['total_ms', 'real'],
+  ['upstream_ms', 'real'],
+  ['overhead_ms', 'real'],
+  ['cost_usd', 'double precision'],
+  ['cache_saved_usd', 'double precision'],
+  ['status', 'smallint'],
+  ['error_code', 'text'],
+  ['error_class', 'text'],
+  ['finish_reason', 'text'],
+  ['streamed', 'boolean'],
+  ['aborted', 'boolean'],
+  ['prompt_text', 'text'],
+  ['response_text', 'text'],
 ] as const;
 
-/** PostgreSQL's bind-parameter limit is 65,535; the batch size bound keeps us below it. */
-export const maxRowsPerInsert = Math.floor(65_535 / columns.length);
+/** Rows per statement; bigger batches are split (bounds the size of one Bind message). */
+export const maxRowsPerInsert = 5_000;
 
 function valuesOf(record: TraceRecord): unknown[] {
   return [
@@ -117,6 +120,16 @@ ON CONFLICT (day, feature, user_id, key_id, provider, model) DO UPDATE SET
   cache_saved_usd = daily.cache_saved_usd + excluded.cache_saved_usd,
   total_ms_sum = daily.total_ms_sum + excluded.total_ms_sum`;
 
+/** The same text for every batch: PostgreSQL parses ~2 KB, whatever the number of rows. */
+const insertSql = `WITH inserted AS (
+INSERT INTO llm_traces (${columns.map(([name]) => name).join(', ')})
+SELECT * FROM unnest(${columns.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
+ON CONFLICT (request_id) DO NOTHING
+RETURNING time, feature, user_id, key_id, provider, routed_model, requested_model, status, error_code,
+  attempt_count, cache_status, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
+  reasoning_tokens, cost_usd, cache_saved_usd, total_ms
+)${rollupSql}`;
+
 /** Inserts a batch (≤ maxRowsPerInsert rows) and rolls it up, in one statement (one transaction). */
 export async function insertTraces(
   database: Database,
@@ -129,19 +142,11 @@ export async function insertTraces(
     }
     return;
   }
-  const params: unknown[] = [];
-  const rows: string[] = [];
-  for (const record of records) {
-    const base = params.length;
-    params.push(...valuesOf(record));
-    rows.push(`(${columns.map((_, index) => `$${base + index + 1}`).join(', ')})`);
-  }
-  const sql = `WITH inserted AS (
-INSERT INTO llm_traces (${columns.join(', ')}) VALUES ${rows.join(',\n')}
-ON CONFLICT (request_id) DO NOTHING
-RETURNING time, feature, user_id, key_id, provider, routed_model, requested_model, status, error_code,
-  attempt_count, cache_status, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
-  reasoning_tokens, cost_usd, cache_saved_usd, total_ms
-)${rollupSql}`;
-  await database.query(sql, params);
+  const params: unknown[][] = columns.map(() => new Array<unknown>(records.length));
+  records.forEach((record, row) => {
+    valuesOf(record).forEach((value, column) => {
+      (params[column] as unknown[])[row] = value;
+    });
+  });
+  await database.query(insertSql, params);
 }
