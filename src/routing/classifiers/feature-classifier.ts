@@ -255,7 +255,7 @@ export function scoreComplexity(input: ClassifierInput): FeatureScore {
   if (features.codeFence) score += 1.2;
   else if (count(features, Cue.CodeSyntax) >= 2 && features.codeSymbols >= 3) score += 0.6;
   if (count(features, Cue.CodeTask) > 0) score += 1;
-  if (count(features, Cue.MathHard) > 0 || features.mathSymbols) score += 2;
+  if (count(features, Cue.MathHard) > 0 || features.mathSymbols) score += 2.3;
   else if (features.digitsWithOperator && wordCount < 15) score -= 0.3;
 
   if (features.lineStartSteps >= 3) score += 1;
