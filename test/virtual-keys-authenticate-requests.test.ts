@@ -3,6 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -207,5 +210,58 @@ describe('virtual keys', () => {
       ((await invalid.json()) as { error: { message: string } }).error.message,
       /user or a team/,
     );
+  });
+});
+
+describe('virtual keys on embedded PGlite (no database.url)', () => {
+  it('creates, uses and revokes a key with the keys in <pgliteDir>-keys', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchyard-keys-lite-'));
+    const emulator = await startEmulator({ kind: 'openai' });
+    const gateway = await startGateway(
+      configFor(
+        { upstream: { baseUrl: `${emulator.url}/v1` } },
+        { fast: [{ provider: 'upstream', model: 'gpt-4o-mini' }] },
+        {
+          database: { pgliteDir: join(directory, 'pglite') },
+          traces: { enabled: false },
+          admin: { apiKey: adminKey },
+          keys: { cacheTtlMs: 0 },
+        },
+      ),
+    );
+    try {
+      const created = await fetch(`${gateway.url}/admin/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'lite' }),
+      });
+      assert.equal(created.status, 201);
+      const key = (await created.json()) as { id: string; secret: string };
+      const client = new OpenAI({
+        baseURL: `${gateway.url}/v1`,
+        apiKey: key.secret,
+        maxRetries: 0,
+      });
+      await client.chat.completions.create({
+        model: 'fast',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      await fetch(`${gateway.url}/admin/keys/${key.id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      await assert.rejects(
+        client.chat.completions.create({
+          model: 'fast',
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+        OpenAI.AuthenticationError,
+      );
+      assert.ok((await readdir(directory)).includes('pglite-keys'));
+    } finally {
+      await gateway.close();
+      await emulator.close();
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
