@@ -68,6 +68,12 @@ describe('replica pool health checks', () => {
     const before = chatRequests(sick);
     await sendMany(30);
     assert.equal(chatRequests(sick), before, 'the ejected replica got no request');
+    assert.ok(
+      gateway.logs.some(
+        (line) => line.includes('"msg":"replica ejected"') && line.includes(sick.url),
+      ),
+      'the ejection is logged',
+    );
     assert.ok(chatRequests(replicas[0]!) > 0 && chatRequests(replicas[2]!) > 0);
   });
 

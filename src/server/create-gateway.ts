@@ -8,11 +8,14 @@ import { createPipeline } from '../pipeline/pipeline.js';
 import { createResilience, type Clock } from '../resilience/index.js';
 import { createModelCatalog } from '../routing/model-catalog.js';
 import { createRouting } from '../routing/create-routing.js';
+import { logReplicaHealth } from '../upstream/log-replica-health.js';
 import { createTelemetry } from '../telemetry/create-telemetry.js';
 import { createGovernance } from '../pipeline/create-governance.js';
 import { requireKey } from '../pipeline/stages/authenticate.js';
 import { logLimitEvents } from '../limits/log-limit-events.js';
 import { createAdminKeysRoutes } from './admin-keys-routes.js';
+import { createDashboardRoutes } from '../dashboard/dashboard-routes.js';
+import { createAdminStatsRoutes } from './admin-stats-routes.js';
 import { createGatewayServer, type GatewayServer } from './create-gateway-server.js';
 
 export interface Gateway {
@@ -62,6 +65,18 @@ export function createGateway(
     routing,
     ...(responseCache ? { responseCache } : {}),
   });
+  // The dashboard (/ui) and the stats API it reads (docs/dashboard.md).
+  const stats = config.dashboard.enabled
+    ? createAdminStatsRoutes({
+        config,
+        database: () => telemetry.traceWriter?.database(),
+        describeProviders: () => resilience.breakers.describe(),
+        metricsRegistry: telemetry.metrics?.registry,
+        inFlightRequests: () => http.inFlight,
+        logger,
+      })
+    : undefined;
+  const dashboardPage = config.dashboard.enabled ? createDashboardRoutes() : undefined;
   const http = createGatewayServer({
     host: config.server.host,
     port: config.server.port,
@@ -74,6 +89,12 @@ export function createGateway(
     ...(config.admin.apiKey !== undefined ? { adminKey: config.admin.apiKey } : {}),
     ...(governance.keysRequired
       ? { allowedModels: async (headers) => (await requireKey(governance.keys, headers)).models }
+      : {}),
+    ...(stats && dashboardPage
+      ? {
+          dashboardRoutes: (request, response, path) =>
+            dashboardPage(request, response, path) || stats.handle(request, response, path),
+        }
       : {}),
     adminKeysRoutes: createAdminKeysRoutes({
       adminApiKey: config.admin.apiKey,
@@ -91,6 +112,7 @@ export function createGateway(
       : {}),
   });
   let unsubscribeLimitLogs: (() => void) | undefined;
+  let unsubscribeReplicaLogs: (() => void) | undefined;
   return {
     get url() {
       return http.url;
@@ -99,8 +121,10 @@ export function createGateway(
     keysRequired: governance.keysRequired,
     async start() {
       unsubscribeLimitLogs ??= logLimitEvents(logger);
+      unsubscribeReplicaLogs ??= logReplicaHealth(logger);
       await governance.start();
       telemetry.start();
+      stats?.start();
       await http.listen();
       return http.url;
     },
@@ -108,6 +132,9 @@ export function createGateway(
       await http.close();
       await governance.close();
       unsubscribeLimitLogs?.();
+      unsubscribeReplicaLogs?.();
+      // Before the trace database closes: store the spend alerts still queued.
+      await stats?.close();
       // After the drain: every finished request has been queued; flush them (or spool them).
       await telemetry.close();
       await responseCache?.close();
