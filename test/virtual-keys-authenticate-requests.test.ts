@@ -105,6 +105,8 @@ describe('virtual keys', () => {
   it('accepts a static key from the config, limited to its models', async () => {
     const answer = await ask(staticKey);
     assert.ok(answer.choices[0]?.message.content);
+    // The gateway key never travels upstream.
+    assert.ok(!JSON.stringify(emulator.requests.at(-1)).includes(staticKey));
     await assert.rejects(ask(staticKey, 'smart'), (error: unknown) => {
       assert.ok(error instanceof OpenAI.PermissionDeniedError);
       assert.match(error.message, /may not use the model 'smart'/);
@@ -139,6 +141,11 @@ describe('virtual keys', () => {
     assert.ok(
       !JSON.stringify(row).includes(key.secret.slice(8)),
       'no part of the secret beyond the prefix',
+    );
+
+    assert.ok(
+      !gateway.logs.some((line) => line.includes(key.secret) || line.includes(staticKey)),
+      'no key secret in the logs',
     );
 
     const listed = (await (await admin('/admin/keys')).json()) as {
