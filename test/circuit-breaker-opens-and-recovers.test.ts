@@ -173,7 +173,7 @@ describe('circuit breaker per deployment', () => {
   it('lets exactly one probe through while it is in flight; its success closes the breaker', async () => {
     clock.advance(20_000);
     // The probe is slow; a second request meanwhile must skip the primary, not wait for it.
-    primary.setFaults({ latencyMs: 300, count: 1 });
+    primary.setFaults({ latencyMs: 1500, count: 1 });
     const before = primary.requests.length;
     const probe = chat('chain');
     await waitFor(() => primary.requests.length === before + 1, 3000, 'probe reached primary');

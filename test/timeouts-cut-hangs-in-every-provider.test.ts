@@ -18,7 +18,9 @@ const AWS = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 };
-const timeouts = { firstByteMs: 800, idleMs: 250, totalMs: 1200 };
+// TTFT well above the slow-first-token case (500 ms), idle well below it: a first token slower
+// than `idleMs` must still not be cut. Margins are wide for a loaded machine.
+const timeouts = { firstByteMs: 1500, idleMs: 300, totalMs: 2500 };
 const messages = [{ role: 'user' as const, content: 'one two three four five six' }];
 const kinds = ['openai', 'anthropic', 'bedrock'] as const;
 
