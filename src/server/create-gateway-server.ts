@@ -33,6 +33,8 @@ export interface GatewayServerOptions {
   allowedModels?: (headers: IncomingMessage['headers']) => Promise<readonly string[] | undefined>;
   /** /admin/keys routes (admin-keys-routes.ts); returns whether it answered the request. */
   adminKeysRoutes?: (request: IncomingMessage, response: ServerResponse, path: string) => boolean;
+  /** /ui (dashboard page) and /admin/stats/* (its JSON); returns whether it answered the request. */
+  dashboardRoutes?: (request: IncomingMessage, response: ServerResponse, path: string) => boolean;
   /** GET <path>: Prometheus metrics (src/telemetry/create-metrics.ts). */
   metrics?: { path: string; contentType: string; render(): Promise<string> };
 }
@@ -222,6 +224,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       return;
     }
     if (options.adminKeysRoutes?.(request, response, path)) return;
+    if (options.dashboardRoutes?.(request, response, path)) return;
     if (request.method === 'GET' && path === '/healthz') {
       sendJson(response, 200, { status: 'ok' });
       return;

@@ -28,6 +28,8 @@ export interface TraceWriter {
   /** Writes everything queued now (to the database, or the spool when it fails). */
   flush(): Promise<void>;
   stats(): TraceWriterStats;
+  /** The open trace database (undefined until it connects, and after close): the dashboard reads it. */
+  database(): Database | undefined;
   /** Stops the timer, flushes the queue (spooling what the database will not take). */
   close(): Promise<void>;
 }
@@ -196,6 +198,9 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
     async flush() {
       await run();
       if (queue.length > 0) await run();
+    },
+    database() {
+      return closed ? undefined : database;
     },
     stats() {
       return {
