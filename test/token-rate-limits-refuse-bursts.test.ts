@@ -102,6 +102,8 @@ describe('token rate limits', () => {
     // The missing tokens at 1 token/s: several minutes, in whole seconds.
     const retryAfter = Number(headers.get('retry-after'));
     assert.ok(retryAfter > 60, String(retryAfter));
+    // Longer than the 60 s openai-node honours: the SDKs are told not to retry at all.
+    assert.equal(headers.get('x-should-retry'), 'false');
     assert.equal(emulator.requests.length - before, 2, 'the refused request never went upstream');
   });
 

@@ -125,6 +125,9 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
             ...(worst ? limitHeaders(worst, context.surface.name) : headers),
             'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
             'retry-after-ms': String(waitMs),
+            // openai-node ignores a retry-after over 60 s and retries on its own short backoff,
+            // which would only be refused again: tell both SDKs not to retry such a long wait.
+            ...(waitMs > 60_000 ? { 'x-should-retry': 'false' } : {}),
           },
         },
       );
