@@ -198,5 +198,9 @@ describe('retries on the same deployment', () => {
     clock.advance(10_000);
     assert.equal(backup.requests.length, backupBefore);
     assert.deepEqual(summary(finished.at(-1)?.context.attempts ?? []), ['primary:rate_limited']);
+    assert.ok(
+      !gateway.logs.some((line) => line.includes('unhandled pipeline error')),
+      'a disconnect during the wait is not logged as a gateway failure',
+    );
   });
 });

@@ -166,7 +166,14 @@ export async function runFallbackChain(options: FallbackChainOptions): Promise<v
         random: random(),
       });
       if (decision.type === 'next') continue chain;
-      if (decision.delayMs > 0) await clock.sleep(decision.delayMs, signal);
+      if (decision.delayMs > 0) {
+        try {
+          await clock.sleep(decision.delayMs, signal);
+        } catch {
+          // The client left during the wait: end with the failure that caused it, not the abort.
+          throw result.error;
+        }
+      }
     }
   }
   throw createAllFailedError({
