@@ -151,6 +151,24 @@ describe('router alias auto', () => {
     assert.equal(route, 'router=auto;rule=enterprise;tier=hard;alias=big-model');
   });
 
+  it('routes Anthropic Messages requests to a router alias too', async () => {
+    const before = upstreams.small.requests.length;
+    const response = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        model: 'auto',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'What is the capital of Japan?' }],
+      }),
+    });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { type: string; content: Array<{ text: string }> };
+    assert.equal(body.type, 'message');
+    assert.equal(upstreams.small.requests.length, before + 1);
+    assert.match(response.headers.get('x-switchyard-route') ?? '', /tier=trivial/);
+  });
+
   it('lists the router alias in GET /v1/models', async () => {
     const models = await client.models.list();
     assert.ok(models.data.some((model) => model.id === 'auto'));
