@@ -42,14 +42,19 @@ export function createSpendCapStage(deps: SpendCapDeps): Stage {
     return 0;
   }
 
-  function worstCaseUsd(context: RequestContext): number {
+  /** The estimate as usage: input with the tokenizer margin, output at its cap. */
+  function estimatedUsage(context: RequestContext) {
     const estimate = tokenEstimateOf(context, deps.defaultMaxOutputTokens);
-    const usage = createUsage({
+    return createUsage({
       // Tokenizers differ by vendor (Anthropic's counts run ~20 % above o200k for English text):
       // the hold must not come out low.
       inputNoCache: Math.ceil(estimate.inputTokens * inputMargin),
       outputTotal: estimate.outputTokens,
     });
+  }
+
+  function worstCaseUsd(context: RequestContext): number {
+    const usage = estimatedUsage(context);
     let worst = 0;
     for (const deployment of context.route?.deployments ?? []) {
       worst = Math.max(worst, priced(deployment, costOf(deployment, usage)));
@@ -57,12 +62,11 @@ export function createSpendCapStage(deps: SpendCapDeps): Stage {
     return worst;
   }
 
-  function actualUsd(context: RequestContext, worstUsd: number): number {
+  function actualUsd(context: RequestContext): number {
     const served = context.served;
     if (!served) return 0;
-    if (context.usage) return priced(served, costOf(served, context.usage));
-    // An answer went out without usage (stream cut off): count the worst case, refund nothing.
-    return worstUsd;
+    // An answer went out without usage (stream cut off): count the estimate, refund nothing.
+    return priced(served, costOf(served, context.usage ?? estimatedUsage(context)));
   }
 
   /** Adds: the spend holds (settled when the request is over) */
@@ -128,11 +132,14 @@ export function createSpendCapStage(deps: SpendCapDeps): Stage {
     try {
       await next();
     } finally {
-      const alerts = await deps.guard.settle(held.length > 0 ? held : caps, {
-        heldNanoUsd: held.length > 0 ? heldNanoUsd : 0,
-        actualUsd: actualUsd(context, worstUsd),
-      });
-      for (const alert of alerts) deps.alerts.alert(alert);
+      const spentUsd = actualUsd(context);
+      if (heldNanoUsd > 0 || spentUsd > 0) {
+        const alerts = await deps.guard.settle(held.length > 0 ? held : caps, {
+          heldNanoUsd,
+          actualUsd: spentUsd,
+        });
+        for (const alert of alerts) deps.alerts.alert(alert);
+      }
     }
   };
 }
