@@ -132,6 +132,7 @@ function isComplete(answer: Answer, streamed: boolean): boolean {
 
 describe('three gateway replicas sharing Redis and PostgreSQL', () => {
   let emulator: Emulator;
+  let flakyEmulator: Emulator;
   let schema: TestSchema;
   let directory: string;
   let configPath: string;
@@ -167,6 +168,8 @@ describe('three gateway replicas sharing Redis and PostgreSQL', () => {
 
   before(async () => {
     emulator = await startEmulator({ kind: 'openai' });
+    flakyEmulator = await startEmulator({ kind: 'openai', name: 'flaky' });
+    flakyEmulator.setFaults({ status: 500 });
     schema = await createTestSchema('three_replicas');
     directory = await mkdtemp(join(tmpdir(), 'switchyard-three-'));
     redis = new Redis(redisUrl);
@@ -174,8 +177,16 @@ describe('three gateway replicas sharing Redis and PostgreSQL', () => {
     const config = {
       server: { drainTimeoutMs: 20_000 },
       logging: { level: 'info' },
-      providers: { upstream: { type: 'openai', baseUrl: `${emulator.url}/v1` } },
+      providers: {
+        upstream: { type: 'openai', baseUrl: `${emulator.url}/v1` },
+        flaky: { type: 'openai', baseUrl: `${flakyEmulator.url}/v1` },
+      },
       models: {
+        // First deployment always 500: each request falls back; 5 in a row open its breaker.
+        shaky: [
+          { provider: 'flaky', model: 'gpt-4o-mini' },
+          { provider: 'upstream', model: 'gpt-4o-mini' },
+        ],
         fast: [{ provider: 'upstream', model: 'gpt-4o-mini' }],
         paid: [{ provider: 'upstream', model: 'priced-model' }],
       },
@@ -227,6 +238,7 @@ describe('three gateway replicas sharing Redis and PostgreSQL', () => {
     for (const child of live) child.process.kill('SIGTERM');
     await Promise.all(every.map((child) => child.exited));
     await emulator?.close();
+    await flakyEmulator?.close();
     await schema?.drop();
     let cursor = '0';
     do {
@@ -341,6 +353,41 @@ describe('three gateway replicas sharing Redis and PostgreSQL', () => {
     );
     assert.equal(hits, results.length);
     assert.equal(upstream, 12);
+  });
+
+  it('keeps circuit-breaker state per replica (by design: not shared)', async (t) => {
+    const breakerState = async (child: Child): Promise<string | undefined> => {
+      const response = await fetch(`${child.url}/admin/providers`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      const body = (await response.json()) as {
+        deployments: Array<{ deployment: string; breaker: { state: string } }>;
+      };
+      return body.deployments.find((entry) => entry.deployment === 'flaky/gpt-4o-mini')?.breaker
+        .state;
+    };
+    const [first, second, third] = live as [Child, Child, Child];
+    let servedByFallback = 0;
+    for (let index = 0; index < 6; index += 1) {
+      const answer = await chat(first, secrets.load, {
+        model: 'shaky',
+        temperature: 0.7,
+        max_tokens: 8,
+        messages: [{ role: 'user', content: `breaker ${index}` }],
+      });
+      remember(answer, first);
+      if (answer.status === 200) servedByFallback += 1;
+    }
+    const states = [
+      await breakerState(first),
+      await breakerState(second),
+      await breakerState(third),
+    ];
+    t.diagnostic(
+      `breakers: 6 requests on ${first.id} with its first deployment failing: ${servedByFallback} served by the fallback; flaky/gpt-4o-mini breaker ${first.id} ${states[0]}, ${second.id} ${states[1]}, ${third.id} ${states[2]}`,
+    );
+    assert.equal(servedByFallback, 6);
+    assert.deepEqual(states, ['open', 'closed', 'closed']);
   });
 
   it('loses no client request through a rolling restart (SIGTERM one replica at a time)', async (t) => {
