@@ -55,6 +55,12 @@ function requestFor(scenario: Scenario, target: TargetName): BenchRequest {
   return target === 'gateway' ? scenario.gatewayRequest : scenario.upstreamRequest;
 }
 
+function endMarkerFor(scenario: Scenario, target: TargetName): string | undefined {
+  if (!scenario.stream) return undefined;
+  if (target === 'gateway') return scenario.streamEndMarker;
+  return scenario.upstreamStreamEndMarker ?? scenario.streamEndMarker;
+}
+
 function childOf(targets: ScenarioTargets, target: TargetName) {
   if (target === 'emulator') return targets.emulator;
   if (target === 'bare-proxy') return targets.bareProxy;
@@ -79,8 +85,8 @@ async function checkTarget(name: TargetName, url: string, scenario: Scenario): P
       `${scenario.name}: ${name} answered ${response.statusCode}: ${text.slice(0, 300)}`,
     );
   }
-  const marker = scenario.streamEndMarker;
-  if (scenario.stream && marker !== undefined && !text.endsWith(marker)) {
+  const marker = endMarkerFor(scenario, name);
+  if (marker !== undefined && !text.endsWith(marker)) {
     throw new Error(
       `${scenario.name}: ${name}'s stream did not end with ${JSON.stringify(marker)}`,
     );
@@ -147,6 +153,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
           progress(`${scenario.name} · ${rate} req/s fixed · ${name} …`);
           const pid = childOf(targets, name).pid;
           const cpuBefore = readProcessCpuMs(pid);
+          const marker = endMarkerFor(scenario, name);
           const run = await runFixedRate({
             url: urlOf(targets, name),
             request: requestFor(scenario, name),
@@ -154,9 +161,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
             durationMs: settings.fixedDurationMs,
             warmupMs: settings.warmupMs,
             stream: scenario.stream,
-            ...(scenario.streamEndMarker !== undefined
-              ? { streamEndMarker: scenario.streamEndMarker }
-              : {}),
+            ...(marker !== undefined ? { streamEndMarker: marker } : {}),
           });
           const cpu = cpuUsage(cpuBefore, readProcessCpuMs(pid), run.totalSent);
           if (cpu) run.cpu = cpu;

@@ -54,4 +54,9 @@ export interface Scenario {
    * chat: `data: [DONE]\n\n`). A stream without it counts as an error.
    */
   streamEndMarker?: string;
+  /**
+   * The same for the emulator and bare-proxy runs, when the upstream's wire format ends its stream
+   * differently (e.g. Anthropic's `event: message_stop`). Default: `streamEndMarker`.
+   */
+  upstreamStreamEndMarker?: string;
 }

@@ -72,6 +72,25 @@ export function formatTable(results: readonly ScenarioResult[]): string {
       );
     }
   }
+  let worstLagMs = 0;
+  for (const result of results) {
+    for (const fixed of result.fixed) {
+      for (const name of targetNames) {
+        worstLagMs = Math.max(worstLagMs, fixed.targets[name].sendLagMs.p99);
+      }
+    }
+  }
+  lines.push(
+    '',
+    "Latency is timed from each request's scheduled send; 1st = first body byte (streams);",
+    'µs CPU = CPU time of the target process itself per request (all its threads, from /proc).',
+  );
+  if (worstLagMs > lateGeneratorMs) {
+    lines.push(
+      `WARNING: the load generator itself sent requests up to ${ms(worstLagMs)} ms late (p99 of a` +
+        ' run): the machine is busy, and latency figures are inflated for every target alike.',
+    );
+  }
   lines.push(
     '',
     'SPEC §3 targets (gateway vs the bare undici proxy, both over the same emulator):',
@@ -106,6 +125,9 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   }
   return lines.join('\n');
 }
+
+/** Above this p99 send lag the generator was descheduled, not just rounding to timer ticks. */
+const lateGeneratorMs = 5;
 
 function cpuMicros(cpu: CpuUsage | undefined): string | undefined {
   return cpu ? (cpu.msPerRequest * 1000).toFixed(0) : undefined;
