@@ -58,6 +58,11 @@ export const otelSchema = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/ }).optional(),
   headers: z.record(z.string(), z.string()).default({}),
   serviceName: z.string().min(1).default('switchyard'),
+  /**
+   * Also hand the spans to @opentelemetry/api's global tracer provider (a host-registered SDK),
+   * parented by its global propagator.
+   */
+  globalTracer: z.boolean().default(false),
   /** Fraction of requests traced (0…1). */
   sampleRatio: z.number().min(0).max(1).default(1),
 });

@@ -84,28 +84,43 @@ function parentFrom(headers: RequestFinishedEvent['context']['headers']) {
   return { traceId: match[1] as string, spanId: match[2] as string };
 }
 
-export function buildSpans(
+/** A span as the GenAI conventions describe it, before any exporter gives it ids. */
+export interface SpanData {
+  name: string;
+  kind: 'server' | 'client';
+  startMs: number;
+  endMs: number;
+  attributes: Record<string, AttributeValue>;
+  /** Set when the span failed (status ERROR with this message). */
+  error?: string;
+}
+
+function defined(map: Record<string, AttributeValue | null | undefined>) {
+  const result: Record<string, AttributeValue> = {};
+  for (const [key, value] of Object.entries(map)) {
+    if (value !== null && value !== undefined) result[key] = value;
+  }
+  return result;
+}
+
+/** The request span and one span per attempt (in order), from the finished request's record. */
+export function describeSpans(
   event: RequestFinishedEvent,
   record: TraceRecord,
   providerSystems: Record<string, string> = {},
-): OtlpSpan[] {
+): { request: SpanData; attempts: SpanData[] } {
   const { context } = event;
-  const parent = parentFrom(context.headers);
-  const traceId = parent?.traceId ?? randomBytes(16).toString('hex');
-  const requestSpanId = randomBytes(8).toString('hex');
   const operation = context.operation === 'embeddings' ? 'embeddings' : 'chat';
   const system = (provider: string | null) =>
     provider === null ? undefined : (providerSystems[provider] ?? provider);
   const startMs = context.startedAt;
-  const requestSpan: OtlpSpan = {
-    traceId,
-    spanId: requestSpanId,
-    ...(parent ? { parentSpanId: parent.spanId } : {}),
+  const failed = record.errorCode !== null || record.status >= 500;
+  const request: SpanData = {
     name: `${operation} ${record.requestedModel ?? 'unknown'}`,
-    kind: spanKindServer,
-    startTimeUnixNano: nanos(startMs),
-    endTimeUnixNano: nanos(startMs + record.totalMs),
-    attributes: attributes({
+    kind: 'server',
+    startMs,
+    endMs: startMs + record.totalMs,
+    attributes: defined({
       'gen_ai.operation.name': operation,
       'gen_ai.request.model': record.requestedModel,
       'gen_ai.response.model': record.routedModel,
@@ -131,44 +146,73 @@ export function buildSpans(
       'switchyard.usage.reasoning_tokens': context.usage ? record.reasoningTokens : undefined,
       'switchyard.feature': record.feature,
     }),
-    status:
-      record.errorCode !== null || record.status >= 500
-        ? { code: statusError, message: record.errorCode ?? `HTTP ${record.status}` }
-        : { code: statusOk },
+    ...(failed ? { error: record.errorCode ?? `HTTP ${record.status}` } : {}),
   };
-  const spans = [requestSpan];
-  context.attempts.forEach((attempt, index) => {
+  const attempts = context.attempts.map((attempt, index): SpanData => {
     const traced = record.attempts[index];
     const model = context.route?.deployments.find((d) => d.id === attempt.deployment)?.model;
-    spans.push({
-      traceId,
-      spanId: randomBytes(8).toString('hex'),
-      parentSpanId: requestSpanId,
+    const served = attempt.outcome === 'success';
+    return {
       name: `${operation} ${model ?? attempt.deployment}`,
-      kind: spanKindClient,
-      startTimeUnixNano: nanos(attempt.startedAt),
-      endTimeUnixNano: nanos(attempt.startedAt + attempt.durationMs),
-      attributes: attributes({
+      kind: 'client',
+      startMs: attempt.startedAt,
+      endMs: attempt.startedAt + attempt.durationMs,
+      attributes: defined({
         'gen_ai.operation.name': operation,
         'gen_ai.request.model': model,
         'gen_ai.provider.name': system(attempt.provider),
-        'gen_ai.response.model': attempt.outcome === 'success' ? model : undefined,
-        'gen_ai.usage.input_tokens':
-          attempt.outcome === 'success' && context.usage ? record.inputTokens : undefined,
-        'gen_ai.usage.output_tokens':
-          attempt.outcome === 'success' && context.usage ? record.outputTokens : undefined,
+        'gen_ai.response.model': served ? model : undefined,
+        'gen_ai.usage.input_tokens': served && context.usage ? record.inputTokens : undefined,
+        'gen_ai.usage.output_tokens': served && context.usage ? record.outputTokens : undefined,
         'error.type': attempt.errorKind,
         'http.response.status_code': traced?.status,
         'switchyard.deployment': attempt.deployment,
         'switchyard.attempt': index + 1,
       }),
-      status:
-        attempt.outcome === 'error'
-          ? { code: statusError, message: attempt.errorKind ?? 'error' }
-          : { code: statusOk },
-    });
+      ...(served ? {} : { error: attempt.errorKind ?? 'error' }),
+    };
   });
-  return spans;
+  return { request, attempts };
+}
+
+function toOtlp(
+  span: SpanData,
+  ids: { traceId: string; spanId: string; parentSpanId?: string | undefined },
+): OtlpSpan {
+  return {
+    traceId: ids.traceId,
+    spanId: ids.spanId,
+    ...(ids.parentSpanId ? { parentSpanId: ids.parentSpanId } : {}),
+    name: span.name,
+    kind: span.kind === 'server' ? spanKindServer : spanKindClient,
+    startTimeUnixNano: nanos(span.startMs),
+    endTimeUnixNano: nanos(span.endMs),
+    attributes: attributes(span.attributes),
+    status:
+      span.error !== undefined ? { code: statusError, message: span.error } : { code: statusOk },
+  };
+}
+
+/** OTLP JSON spans with ids; an incoming traceparent parents the request span. */
+export function buildSpans(
+  event: RequestFinishedEvent,
+  record: TraceRecord,
+  providerSystems: Record<string, string> = {},
+): OtlpSpan[] {
+  const parent = parentFrom(event.context.headers);
+  const traceId = parent?.traceId ?? randomBytes(16).toString('hex');
+  const requestSpanId = randomBytes(8).toString('hex');
+  const { request, attempts } = describeSpans(event, record, providerSystems);
+  return [
+    toOtlp(request, { traceId, spanId: requestSpanId, parentSpanId: parent?.spanId }),
+    ...attempts.map((attempt) =>
+      toOtlp(attempt, {
+        traceId,
+        spanId: randomBytes(8).toString('hex'),
+        parentSpanId: requestSpanId,
+      }),
+    ),
+  ];
 }
 
 export function createSpanRecorder(options: SpanRecorderOptions): SpanRecorder {

@@ -26,6 +26,7 @@ import {
   type BreakerStateChangedEvent,
 } from './events.js';
 import { createRequestLogger } from './log-requests.js';
+import { createApiSpanRecorder } from './record-api-spans.js';
 
 export interface Telemetry {
   /** Runs first in the pipeline: claims the request for this gateway, adds the cost header. */
@@ -92,18 +93,22 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         ...(traceWriter ? { traceStats: () => traceWriter.stats() } : {}),
       })
     : undefined;
+  const providerSystems = Object.fromEntries(
+    Object.entries(config.providers).map(([name, provider]) => [
+      name,
+      genAiProviderNames[provider.type] ?? name,
+    ]),
+  );
   const spans: SpanRecorder | undefined = config.otel.endpoint
     ? createSpanRecorder({
         ...config.otel,
         endpoint: config.otel.endpoint,
         logger,
-        providerSystems: Object.fromEntries(
-          Object.entries(config.providers).map(([name, provider]) => [
-            name,
-            genAiProviderNames[provider.type] ?? name,
-          ]),
-        ),
+        providerSystems,
       })
+    : undefined;
+  const apiSpans = config.otel.globalTracer
+    ? createApiSpanRecorder({ providerSystems, sampleRatio: config.otel.sampleRatio })
     : undefined;
   const logRequest = createRequestLogger(logger);
 
@@ -120,6 +125,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       metrics?.observeRequest(record, event.context.route?.alias);
       traceWriter?.enqueue(record);
       spans?.record(event, record);
+      apiSpans?.record(event, record);
       logRequest(record, event);
     }),
   );
