@@ -12,7 +12,8 @@ export function composeStages(
     let lastIndex = -1;
     function dispatch(index: number): Promise<void> {
       if (index <= lastIndex) {
-        const name = stages[lastIndex]?.name ?? 'unknown';
+        // The caller of next() is the stage just before the index it asks for.
+        const name = stages[index - 1]?.name ?? 'unknown';
         return Promise.reject(new Error(`stage ${name} called next() more than once`));
       }
       lastIndex = index;
