@@ -42,12 +42,18 @@ interface Child {
 
 let childCount = 0;
 
-async function startChild(configPath: string): Promise<Child> {
+async function startChild(configPath: string, directory: string): Promise<Child> {
   const id = `gateway-${(childCount += 1)}`;
+  // One trace spool per process, as one emptyDir per pod (the config reads ${SPOOL_DIR}).
+  const spoolDir = join(directory, `spool-${id}`);
+  await mkdir(spoolDir);
   const child = spawn(
     process.execPath,
     ['--import', tsxLoader, mainFile, 'serve', '--config', configPath, '--port', '0'],
-    { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: { PATH: process.env.PATH ?? '', SPOOL_DIR: spoolDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stderr = '';
   let buffer = '';
@@ -173,7 +179,6 @@ describe('three gateway replicas sharing Redis and PostgreSQL', () => {
     schema = await createTestSchema('three_replicas');
     directory = await mkdtemp(join(tmpdir(), 'switchyard-three-'));
     redis = new Redis(redisUrl);
-    await mkdir(join(directory, 'spool'));
     const config = {
       server: { drainTimeoutMs: 20_000 },
       logging: { level: 'info' },
@@ -191,9 +196,7 @@ describe('three gateway replicas sharing Redis and PostgreSQL', () => {
         paid: [{ provider: 'upstream', model: 'priced-model' }],
       },
       database: { url: schema.url },
-      // One spool directory per process would be the Kubernetes layout (emptyDir per pod); the
-      // processes here share the database, and the spool only matters when it is down.
-      traces: { enabled: true, flushIntervalMs: 200, spoolDir: join(directory, 'spool') },
+      traces: { enabled: true, flushIntervalMs: 200, spoolDir: '${SPOOL_DIR}' },
       metrics: { enabled: true },
       // Generous Redis timeouts: on this shared 2-core machine a 250 ms command timeout (the
       // default) is sometimes exceeded, and the limiter then admits (fails open) by design.
@@ -217,9 +220,9 @@ describe('three gateway replicas sharing Redis and PostgreSQL', () => {
     configPath = join(directory, 'switchyard.yaml');
     await writeFile(configPath, stringify(config));
     const started = await Promise.all([
-      startChild(configPath),
-      startChild(configPath),
-      startChild(configPath),
+      startChild(configPath, directory),
+      startChild(configPath, directory),
+      startChild(configPath, directory),
     ]);
     live.push(...started);
     every.push(...started);
@@ -477,7 +480,7 @@ describe('three gateway replicas sharing Redis and PostgreSQL', () => {
         const code = await old.exited;
         live.splice(live.indexOf(old), 1);
         assert.equal(code, 0, `${old.id} exits 0 after draining`);
-        const fresh = await startChild(configPath);
+        const fresh = await startChild(configPath, directory);
         live.push(fresh);
         every.push(fresh);
         restarts.push(
