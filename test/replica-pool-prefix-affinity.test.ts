@@ -122,6 +122,23 @@ describe('replica pool prefix affinity', () => {
     );
   });
 
+  it('exports per-replica requests, health and choice counts on /metrics', async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    for (const replica of replicas) {
+      const url = `${replica.url}/v1`;
+      assert.match(
+        text,
+        new RegExp(`switchyard_replica_healthy\\{pool="pool",replica="${url}"\\} 1`),
+      );
+      assert.match(
+        text,
+        new RegExp(`switchyard_replica_requests_total\\{pool="pool",replica="${url}"\\} 50`),
+      );
+    }
+    // 20 first turns placed, 180 later turns by affinity.
+    assert.match(text, /switchyard_replica_choices_total\{pool="pool",choice="affinity"\} 180/);
+  });
+
   it('sends a different cache_salt per tenant and the same one for the same tenant', async () => {
     const salts: Record<string, unknown[]> = { alice: [], bob: [] };
     for (const user of ['alice', 'bob', 'alice'] as const) {

@@ -9,6 +9,7 @@ import { createResilience, type Clock } from '../resilience/index.js';
 import { createModelCatalog } from '../routing/model-catalog.js';
 import { createRouting } from '../routing/create-routing.js';
 import { logReplicaHealth } from '../upstream/log-replica-health.js';
+import { registerReplicaPoolMetrics } from '../upstream/register-replica-pool-metrics.js';
 import { createTelemetry } from '../telemetry/create-telemetry.js';
 import { createGovernance } from '../pipeline/create-governance.js';
 import { requireKey } from '../pipeline/stages/authenticate.js';
@@ -54,6 +55,7 @@ export function createGateway(
   const routing = createRouting({ config: config.routing, catalog, providers });
   // Traces, metrics, spans and the request log; `http` is read lazily by the in-flight gauge.
   const telemetry = createTelemetry({ config, logger, inFlightRequests: () => http.inFlight });
+  if (telemetry.metrics) registerReplicaPoolMetrics(telemetry.metrics.registry, providers);
   // Keys, token rate limits, USD caps and alerts (docs/governance.md).
   const governance = createGovernance(config, logger);
   const runPipeline = createPipeline({

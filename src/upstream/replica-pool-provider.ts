@@ -69,6 +69,13 @@ function trackStream(
   };
 }
 
+const poolsByProvider = new WeakMap<Provider, ReplicaPool>();
+
+/** The replica pool behind a provider, if it is a pool (for metrics and admin views). */
+export function replicaPoolOf(provider: Provider): ReplicaPool | undefined {
+  return poolsByProvider.get(provider);
+}
+
 export function createReplicaPoolProvider(options: ReplicaPoolProviderOptions): Provider {
   const { pool } = options;
 
@@ -114,7 +121,7 @@ export function createReplicaPoolProvider(options: ReplicaPoolProviderOptions): 
     }
   }
 
-  return {
+  const provider: Provider = {
     name: options.name,
     type: options.type,
     wireFormat: 'openai-chat',
@@ -158,4 +165,6 @@ export function createReplicaPoolProvider(options: ReplicaPoolProviderOptions): 
       await Promise.all(options.replicaProviders.map((provider) => provider.close()));
     },
   };
+  poolsByProvider.set(provider, pool);
+  return provider;
 }

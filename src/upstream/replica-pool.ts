@@ -67,6 +67,8 @@ export interface ReplicaPool {
   readonly replicas: readonly Replica[];
   /** Resolves after the first round of health checks and model discovery. */
   readonly ready: Promise<void>;
+  /** How many picks each kind of choice made (for metrics: the spill rate shows load pressure). */
+  readonly choices: Record<ReplicaChoice['reason'], number>;
   pick(options: PickOptions): PickResult;
   /** Counts a request on the replica (call once per pick that is sent); returns its release. */
   acquire(replica: Replica, prefix: PromptBlocks | undefined, placed?: boolean): () => void;
@@ -112,6 +114,12 @@ export function createReplicaPool(options: ReplicaPoolOptions): ReplicaPool {
     prefixHitRate: undefined,
   }));
   let picks = 0;
+  const choices: Record<ReplicaChoice['reason'], number> = {
+    affinity: 0,
+    spill: 0,
+    branch: 0,
+    'least-loaded': 0,
+  };
   let closed = false;
   const timers: NodeJS.Timeout[] = [];
 
@@ -281,6 +289,7 @@ export function createReplicaPool(options: ReplicaPoolOptions): ReplicaPool {
     name: options.name,
     replicas,
     ready,
+    choices,
     pick({ model, messages, salt, exclude }) {
       const candidates: Replica[] = [];
       let candidateMask = 0;
@@ -310,11 +319,14 @@ export function createReplicaPool(options: ReplicaPoolOptions): ReplicaPool {
         ? hashPromptBlocks(`${model}\u0000${salt}`, messages, config.affinity)
         : { hashes: [], text: '' };
       const hashes = prefix.hashes;
-      const chosen = (replica: Replica, reason: ReplicaChoice['reason'], blocks: number) => ({
-        type: 'chosen' as const,
-        choice: { replica, reason, matchedBlocks: blocks },
-        prefix,
-      });
+      const chosen = (replica: Replica, reason: ReplicaChoice['reason'], blocks: number) => {
+        choices[reason]++;
+        return {
+          type: 'chosen' as const,
+          choice: { replica, reason, matchedBlocks: blocks },
+          prefix,
+        };
+      };
       if (candidates.length === 1) return chosen(candidates[0]!, 'least-loaded', 0);
       const match =
         hashes.length > 0
