@@ -58,3 +58,29 @@ it('reports a failing store with the configured policy and releases what it held
   const again = await guard.hold(guard.capsFor({ user: 'alice' }), 10);
   assert.equal(again.type, 'held', 'the hold placed before the failure was released');
 });
+
+it('counts every priced request towards the global daily alert, never refusing', async () => {
+  const guard = createSpendGuard({
+    store: createMemoryLimitStore(),
+    caps: { ...capsConfig, users: {}, perKeyDailyUsd: undefined },
+    alerts: { ...alertsConfig, globalDailyUsd: 1 },
+    keyPrefix: 't',
+  });
+  assert.equal(guard.tracksGlobal, true);
+  assert.deepEqual(guard.capsFor({ user: 'bob' }), []);
+  assert.deepEqual(await guard.settle([], { heldNanoUsd: 0, actualUsd: 0.4 }), []);
+  const alerts = await guard.settle([], { heldNanoUsd: 0, actualUsd: 0.45 });
+  assert.deepEqual(
+    alerts.map((alert) => [alert.cap, alert.perMille]),
+    [
+      ['global', 500],
+      ['global', 800],
+    ],
+  );
+  const over = await guard.settle([], { heldNanoUsd: 0, actualUsd: 0.5 });
+  assert.deepEqual(
+    over.map((alert) => alert.perMille),
+    [1000],
+  );
+  assert.ok(over[0] && over[0].spentUsd > 1, 'spend past the global figure is still served');
+});
