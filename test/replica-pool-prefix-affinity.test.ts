@@ -157,3 +157,65 @@ describe('replica pool prefix affinity', () => {
     assert.ok(!String(salts.alice![0]).includes('alice'), 'the salt does not reveal the tenant');
   });
 });
+
+describe('replica pool bounded load', () => {
+  const replicas: Emulator[] = [];
+  let gateway: TestGateway;
+
+  before(async () => {
+    for (const name of ['x', 'y']) replicas.push(await startEmulator({ kind: 'vllm', name }));
+    gateway = await startGateway({
+      providers: {
+        pool: {
+          type: 'openai-compatible',
+          replicas: replicas.map((replica) => `${replica.url}/v1`),
+          pool: { health: { intervalMs: 60_000 }, affinity: { loadSlack: 1 } },
+        },
+      },
+      models: { chat: [{ provider: 'pool', model: 'emulator-model' }] },
+    });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await Promise.all(replicas.map((replica) => replica.close()));
+  });
+
+  const send = (messages: Array<{ role: string; content: string }>) =>
+    fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', messages }),
+    });
+
+  it('gives affinity up to the less-loaded replica when the affine one is backed up', async (t) => {
+    const first = [
+      { role: 'system', content: systemPrompt },
+      { role: 'user', content: 'Conversation 99: my build fails with a missing dependency error.' },
+    ];
+    assert.equal((await send(first)).status, 200);
+    const chats = (replica: Emulator) =>
+      replica.requests.filter((request) => request.path === '/v1/chat/completions').length;
+    const home = replicas.find((replica) => chats(replica) > 0)!;
+    const other = replicas.find((replica) => replica !== home)!;
+    // The home replica becomes slow: its in-flight requests pile up.
+    home.setFaults({ latencyMs: 2_000, path: '/v1/chat/completions' });
+    const next = [
+      ...first,
+      { role: 'assistant', content: 'Echo: Conversation 99: my build fails' },
+      { role: 'user', content: 'It says module not found for the logger package, what now?' },
+    ];
+    const homeBefore = chats(home);
+    const responses = await Promise.all(Array.from({ length: 8 }, () => send(next)));
+    home.clearFaults();
+    assert.ok(responses.every((response) => response.status === 200));
+    const onHome = chats(home) - homeBefore;
+    const onOther = chats(other);
+    assert.equal(onHome + onOther, 8);
+    t.diagnostic(`affine replica ${onHome}, other replica ${onOther}`);
+    assert.ok(onHome >= 2, `the affine replica kept some (${onHome}/${onOther})`);
+    assert.ok(onOther >= 2, `the rest spilled to the other replica (${onHome}/${onOther})`);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(metrics, /switchyard_replica_choices_total\{pool="pool",choice="spill"\} [1-9]/);
+  });
+});
