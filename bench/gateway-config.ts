@@ -1,6 +1,8 @@
-// The gateway config every scenario starts from: one provider pointing at the emulator, one alias.
-// When auth, rate limits, cache lookup, metrics and tracing exist, turn them on HERE (SPEC §3 asks
-// for the overhead to be measured with them on), so every scenario measures the production path.
+// The gateway config every scenario starts from: one provider pointing at the emulator, one alias,
+// and the production path on (SPEC §3 asks for the overhead "with auth, rate limit, cache lookup,
+// routing, metrics and tracing on"): a virtual key, a token rate limit, the response cache, metrics,
+// traces and the request log. A feature that gains a production default worth measuring goes HERE,
+// so every scenario measures it.
 
 import { join } from 'node:path';
 import type { GatewayConfigInput } from './scenario.js';
@@ -8,7 +10,10 @@ import type { GatewayConfigInput } from './scenario.js';
 /** The alias clients ask the gateway for, and the model the emulator sees. */
 export const benchAlias = 'bench-model';
 export const upstreamModel = 'gpt-4o-mini';
-/** Sent to the emulator (which accepts any key) by the gateway, the bare proxy and direct runs. */
+/**
+ * Sent to the emulator (which accepts any key) by the gateway, the bare proxy and direct runs; the
+ * same string is the gateway's virtual key, so one `authorization` header serves every target.
+ */
 export const upstreamApiKey = 'sk-bench-upstream';
 
 export function baseGatewayConfig(input: GatewayConfigInput): Record<string, unknown> {
@@ -34,5 +39,13 @@ export function baseGatewayConfig(input: GatewayConfigInput): Record<string, unk
       : { pgliteDir: join(input.dataDir, 'pglite') },
     traces: { enabled: true, spoolDir: join(input.dataDir, 'spool') },
     metrics: { enabled: true },
+    // Auth: one static virtual key (hashed, compared in constant time) is required.
+    keys: { required: true, static: [{ key: upstreamApiKey, user: 'bench', tier: 'bench' }] },
+    // A token rate limit every request passes through (in-process store; never refuses here).
+    limits: { defaultTier: 'bench', tiers: { bench: { tokensPerMinute: 1e12 } } },
+    // The exact cache in its default mode: the bench's requests are not deterministic (no
+    // temperature 0), so the cache stage runs its cacheability check and every answer comes from
+    // the upstream; a cache-hit scenario would send a deterministic body.
+    cache: { enabled: true, store: 'memory' },
   };
 }

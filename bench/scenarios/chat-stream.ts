@@ -15,7 +15,6 @@ function request(model: string): Scenario['gatewayRequest'] {
     body: JSON.stringify({
       model,
       messages,
-      temperature: 0,
       stream: true,
       stream_options: { include_usage: true },
     }),

@@ -12,7 +12,7 @@ function request(model: string): Scenario['gatewayRequest'] {
   return {
     path: '/v1/chat/completions',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${upstreamApiKey}` },
-    body: JSON.stringify({ model, messages, temperature: 0 }),
+    body: JSON.stringify({ model, messages }),
   };
 }
 
