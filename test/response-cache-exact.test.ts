@@ -140,6 +140,28 @@ for (const storeKind of ['memory', 'redis'] as const) {
       assert.equal(upstreamCalls(), calls + 1);
     });
 
+    it('sends concurrent identical requests upstream once (the others wait for that answer)', async () => {
+      const body = {
+        model: 'fast',
+        temperature: 0,
+        messages: [{ role: 'user', content: `Concurrent duplicates ${storeKind}` }],
+      };
+      const calls = upstreamCalls();
+      emulator.setFaults({ latencyMs: 300, count: 1, path: '/v1/chat/completions' });
+      const responses = await Promise.all(Array.from({ length: 5 }, () => post(body)));
+      const statuses = responses.map((response) => response.headers.get('x-switchyard-cache'));
+      const bodies = await Promise.all(
+        responses.map(
+          async (response) =>
+            ((await response.json()) as OpenAI.ChatCompletion).choices[0]?.message.content,
+        ),
+      );
+      assert.equal(upstreamCalls(), calls + 1);
+      assert.deepEqual(statuses.sort(), ['hit', 'hit', 'hit', 'hit', 'miss']);
+      assert.equal(new Set(bodies).size, 1);
+      await settle(1);
+    });
+
     it('never serves one tenant the entry of another', async () => {
       const body = {
         model: 'fast',

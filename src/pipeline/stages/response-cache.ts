@@ -70,6 +70,8 @@ export interface ResponseCacheDeps {
 /** Adds: context.cache (and on a hit: the response, context.finishReason, context.ttftMs) */
 export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
   const { cache } = deps;
+  /** Exact keys whose answer is being fetched upstream right now (this process). */
+  const leaders = new Map<string, Promise<CachedAnswer | undefined>>();
 
   async function read(key: string): Promise<CachedAnswer | undefined | 'unavailable'> {
     try {
@@ -117,8 +119,8 @@ export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
     response: ChatResponse,
     policy: CachePolicy,
     probe: SemanticProbe | undefined,
-  ): Promise<void> {
-    if (!storableFinishReasons.has(response.finishReason.unified)) return;
+  ): Promise<CachedAnswer | undefined> {
+    if (!storableFinishReasons.has(response.finishReason.unified)) return undefined;
     const answer: CachedAnswer = { version: 1, response, storedAt: Date.now() };
     if (context.served) {
       answer.deployment = context.served.id;
@@ -132,6 +134,7 @@ export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
     } catch {
       // Reported by the store as a cache event; the client already has its answer.
     }
+    return answer;
   }
 
   return async function responseCache(context, next) {
@@ -197,6 +200,28 @@ export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
         if (answer === undefined) cache.semantic.forget(match.key, probe.partition, probe.vector);
       }
     }
+    // The same question is already on its way upstream in this process: a non-streaming request
+    // waits for that answer instead of paying for it again (a stream goes its own way, so its
+    // first token is not delayed to the end of someone else's answer).
+    const leader = leaders.get(key);
+    if (leader && !request.stream) {
+      const answer = await untilAborted(leader, context.signal);
+      if (answer) {
+        context.cache = { ...hitOutcome('hit', key, answer), reason: 'coalesced' };
+        setCacheHeader(context, 'hit');
+        serveAnswer(context, request, answer);
+        return;
+      }
+    }
+    let settle: ((answer: CachedAnswer | undefined) => void) | undefined;
+    if (!leader) {
+      leaders.set(
+        key,
+        new Promise((resolve) => {
+          settle = resolve;
+        }),
+      );
+    }
     context.cache = { status: 'miss', key };
     setCacheHeader(context, 'miss');
     let assembler: StreamAnswerAssembler | undefined;
@@ -205,11 +230,34 @@ export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
       assembler = streamAssembler;
       (context.partObservers ??= []).push((part) => streamAssembler.observe(part));
     }
-    await next();
-    if (context.error || context.signal.aborted) return;
-    const response = assembler ? assembler.answer() : context.chatResponse;
-    if (response) await store(context, key, response, policy, probe);
+    try {
+      await next();
+      if (context.error || context.signal.aborted) return;
+      const response = assembler ? assembler.answer() : context.chatResponse;
+      if (response) settle?.(await store(context, key, response, policy, probe));
+    } finally {
+      if (settle) {
+        settle(undefined);
+        leaders.delete(key);
+      }
+    }
   };
+}
+
+/** The promise's value, or undefined as soon as the request is aborted. */
+function untilAborted<T>(
+  promise: Promise<T | undefined>,
+  signal: AbortSignal,
+): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then((value) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    });
+  });
 }
 
 function hitOutcome(status: 'hit' | 'semantic', key: string, answer: CachedAnswer) {
