@@ -43,6 +43,8 @@ interface TraceRow {
   cached_input_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
+  usage_estimated: boolean;
+  aborted: boolean;
   ttft_ms: number | null;
   total_ms: number;
   overhead_ms: number;
@@ -67,7 +69,13 @@ for (const kind of ['postgres', 'pglite'] as const) {
     /** request id → what the client saw. */
     const expected = new Map<
       string,
-      { usage?: WireUsage; status: number; streamed: boolean; costHeader?: string | null }
+      {
+        usage?: WireUsage;
+        status: number;
+        streamed: boolean;
+        costHeader?: string | null;
+        aborted?: boolean;
+      }
     >();
     let rows: TraceRow[] = [];
     let daily: Array<{
@@ -171,6 +179,35 @@ for (const kind of ['postgres', 'pglite'] as const) {
       expected.set(id, { usage, status: 200, streamed: true });
     });
 
+    it('a stream the client abandons mid-way', async () => {
+      primary.setFaults({ chunkDelayMs: 150, count: 1, path: '/v1/chat/completions' });
+      const controller = new AbortController();
+      const { data, response } = await client.chat.completions
+        .create(
+          {
+            model: 'fast',
+            stream: true,
+            stream_options: { include_usage: true },
+            temperature: 0.9,
+            messages: [{ role: 'user', content: 'Tell me a long story.' }],
+          },
+          { signal: controller.signal },
+        )
+        .withResponse();
+      const id = response.headers.get('x-switchyard-request-id') as string;
+      expected.set(id, { status: 200, streamed: true, aborted: true });
+      let chunks = 0;
+      try {
+        for await (const chunk of data) {
+          if (chunk.choices[0]?.delta.content) chunks += 1;
+          if (chunks === 2) controller.abort();
+        }
+      } catch {
+        // aborted by us
+      }
+      assert.equal(chunks, 2);
+    });
+
     it('an upstream client error', async () => {
       primary.setFaults({ status: 400, count: 1, path: '/v1/chat/completions' });
       const failure = await client.chat.completions
@@ -245,6 +282,18 @@ for (const kind of ['postgres', 'pglite'] as const) {
           assert.equal(row.attempt_count, 1);
           continue;
         }
+        if (seen.aborted) {
+          // No usage ever came: estimated from what reached the client, and priced.
+          assert.equal(row.aborted, true);
+          assert.equal(row.usage_estimated, true);
+          assert.ok(row.output_tokens > 0 && row.input_tokens > 0);
+          const cost =
+            (row.input_tokens * price.inputPerMTok + row.output_tokens * price.outputPerMTok) /
+            1_000_000;
+          assert.ok(row.cost_usd !== null && Math.abs(row.cost_usd - cost) < 1e-12);
+          continue;
+        }
+        assert.equal(row.usage_estimated, false);
         const usage = seen.usage as WireUsage;
         assert.equal(row.input_tokens, usage.prompt_tokens);
         assert.equal(row.cached_input_tokens, usage.prompt_tokens_details?.cached_tokens ?? 0);

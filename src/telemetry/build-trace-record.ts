@@ -2,7 +2,7 @@
 // where it went (each attempt), what it cost, how long it took. No prompt or answer text unless the
 // config opts in (then capped).
 
-import { isUpstreamError, type Usage } from '../core/index.js';
+import { createUsage, isUpstreamError, type Usage } from '../core/index.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { RequestFinishedEvent } from './events.js';
@@ -41,6 +41,11 @@ export interface TraceRecord {
   /** All output tokens (text + reasoning). */
   outputTokens: number;
   reasoningTokens: number;
+  /**
+   * The upstream never reported usage (the client left mid-stream, or the stream broke off): the
+   * tokens (and the cost) are estimated from what reached the client and the prompt, ~4 chars/token.
+   */
+  usageEstimated?: boolean;
   ttftMs: number | null;
   totalMs: number;
   upstreamMs: number;
@@ -134,15 +139,39 @@ export interface BuildTraceOptions {
   responseText?: string;
 }
 
-/** The cost the usage would have at the deployment that served (or would have served) it. */
+/**
+ * The cost of the usage at the deployment that served it. No usage: 0 when nothing was served (the
+ * call failed before any answer), unknown (null) when something was served without a usage report.
+ */
 export function costOfContext(
   context: RequestContext,
   usage: Usage | undefined,
   prices: PriceTable,
 ): number | null {
   const deployment = context.served ?? context.route?.deployments[0];
-  if (!usage || !deployment) return usage ? null : 0;
+  if (!usage) return context.served ? null : 0;
+  if (!deployment) return null;
   return prices.costOf(deployment, usage);
+}
+
+interface PartialOutput {
+  textChars: number;
+  reasoningChars: number;
+  toolArgumentChars: number;
+}
+
+/** Usage estimated at ~4 characters per token from what reached the client and the prompt. */
+function estimateUsage(context: RequestContext, output: PartialOutput): Usage {
+  const reservation = (context as unknown as { tokenEstimate?: { inputTokens?: unknown } })
+    .tokenEstimate;
+  const prompt = context.chatRequest?.messages ?? context.embeddingsRequest?.input ?? [];
+  const inputTokens =
+    typeof reservation?.inputTokens === 'number'
+      ? reservation.inputTokens
+      : Math.ceil(JSON.stringify(prompt).length / 4);
+  const reasoning = Math.ceil(output.reasoningChars / 4);
+  const text = Math.ceil((output.textChars + output.toolArgumentChars) / 4);
+  return createUsage({ inputNoCache: inputTokens, outputTotal: text + reasoning, reasoning });
 }
 
 function errorClassOf(context: RequestContext): string | null {
@@ -162,7 +191,10 @@ export function buildTraceRecord(
   const cacheStatus = readCacheStatus(context);
   const hit = isCacheHit(cacheStatus);
   // A cache hit spends nothing upstream; what the answer cost when it was made is what it saved.
-  const usage = context.usage ?? (hit ? cachedUsageOf(context) : undefined);
+  let usage = context.usage ?? (hit ? cachedUsageOf(context) : undefined);
+  const partial = (context as unknown as { partialOutput?: PartialOutput }).partialOutput;
+  const usageEstimated = !usage && !hit && context.served !== undefined && partial !== undefined;
+  if (usageEstimated) usage = estimateUsage(context, partial);
   const usageCost = hit
     ? savedCostOf(context, options.prices)
     : costOfContext(context, usage, options.prices);
@@ -213,6 +245,7 @@ export function buildTraceRecord(
     cacheWriteTokens: usage?.input.cacheWrite ?? 0,
     outputTokens: usage?.output.total ?? 0,
     reasoningTokens: usage?.output.reasoning ?? 0,
+    usageEstimated,
     ttftMs: context.ttftMs === undefined ? null : round(context.ttftMs),
     totalMs: round(event.durationMs),
     upstreamMs: round(upstreamMs),

@@ -79,4 +79,8 @@ CREATE TABLE IF NOT EXISTS llm_traces_daily (
 );
 `,
   },
+  {
+    id: '003-llm-traces-usage-estimated',
+    sql: `ALTER TABLE llm_traces ADD COLUMN IF NOT EXISTS usage_estimated boolean NOT NULL DEFAULT false;`,
+  },
 ];
