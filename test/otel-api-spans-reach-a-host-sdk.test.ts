@@ -70,9 +70,9 @@ function recordingTracer(): Tracer {
   };
   return {
     startSpan,
-    startActiveSpan: (() => {
+    startActiveSpan: () => {
       throw new Error('not used');
-    }),
+    },
   };
 }
 
