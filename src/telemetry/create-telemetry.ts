@@ -8,6 +8,7 @@ import type { SwitchyardConfig } from '../config/config-schema.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import type { Stage } from '../pipeline/stage.js';
 import { createPriceTable, setActivePriceTable, type PriceTable } from '../pricing/price-table.js';
+import { dashboardMigrations } from '../reports/dashboard-migrations.js';
 import { createTraceStore } from '../trace-store/create-trace-store.js';
 import type { TraceWriter } from '../trace-store/create-trace-writer.js';
 import {
@@ -83,6 +84,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     ? createTraceStore({
         database: config.database,
         traces: config.traces,
+        // The dashboard's rollups are fed by a trigger from the first batch on.
+        extraMigrations: dashboardMigrations,
         onError: (error, what) =>
           logger.warn({ err: error, what }, 'trace store unavailable; rows go to the spool'),
       })
@@ -116,17 +119,22 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   unsubscribers.push(
     subscribeRequestFinished((event) => {
       if (!owned.has(event.context)) return;
-      const text = responseText.get(event.context);
-      const record = buildTraceRecord(event, {
-        prices,
-        ...(captureContent ? { contentMaxBytes: content.maxBytes } : {}),
-        ...(text !== undefined ? { responseText: text } : {}),
-      });
-      metrics?.observeRequest(record, event.context.route?.alias);
-      traceWriter?.enqueue(record);
-      spans?.record(event, record);
-      apiSpans?.record(event, record);
-      logRequest(record, event);
+      // A throwing diagnostics_channel subscriber would surface as an uncaught exception: contain it.
+      try {
+        const text = responseText.get(event.context);
+        const record = buildTraceRecord(event, {
+          prices,
+          ...(captureContent ? { contentMaxBytes: content.maxBytes } : {}),
+          ...(text !== undefined ? { responseText: text } : {}),
+        });
+        traceWriter?.enqueue(record);
+        metrics?.observeRequest(record, event.context.route?.alias);
+        spans?.record(event, record);
+        apiSpans?.record(event, record);
+        logRequest(record, event);
+      } catch (error) {
+        logger.error({ err: error, requestId: event.context.requestId }, 'telemetry failed');
+      }
     }),
   );
   if (metrics) {
