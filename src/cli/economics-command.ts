@@ -9,6 +9,7 @@ import type { SwitchyardConfig } from '../config/config-schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from '../config/load-config.js';
 import { createPriceTable } from '../pricing/price-table.js';
 import { parseSince } from '../reports/build-report.js';
+import { dashboardMigrations } from '../reports/dashboard-migrations.js';
 import { buildEconomicsAdvice } from '../reports/economics-advisor.js';
 import { formatAdvice, formatEconomics } from '../reports/economics-format.js';
 import { presetsFrom } from '../reports/economics-presets.js';
@@ -119,7 +120,7 @@ async function run(options: EconomicsOptions, environment: CliEnvironment): Prom
       const dir = database.pgliteDir;
       database = { ...database, pgliteDir: isAbsolute(dir) ? dir : resolve(environment.cwd, dir) };
     }
-    const opened = await openTraceDatabase(database);
+    const opened = await openTraceDatabase(database, dashboardMigrations);
     try {
       const report = await buildEconomicsAdvice(opened, {
         since,

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openTraceDatabase } from '../trace-store/create-trace-store.js';
 import type { Database } from '../trace-store/database.js';
+import { dashboardMigrations } from './dashboard-migrations.js';
 import { buildEconomicsAdvice } from './economics-advisor.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-6) =>
@@ -54,11 +55,10 @@ describe('economics advisor from traces', () => {
   const until = new Date('2026-11-11T00:00:00Z'); // 10 days
 
   before(async () => {
-    database = await openTraceDatabase({
-      pgliteDir: 'memory://',
-      statementTimeoutMs: 10_000,
-      maxConnections: 1,
-    });
+    database = await openTraceDatabase(
+      { pgliteDir: 'memory://', statementTimeoutMs: 10_000, maxConnections: 1 },
+      dashboardMigrations,
+    );
     const rows: Row[] = [];
     for (let day = 1; day <= 10; day += 1) {
       const date = `2026-11-${String(day).padStart(2, '0')}`;

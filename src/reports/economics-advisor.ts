@@ -53,17 +53,19 @@ export interface AdvisorReport {
   assumptions: string[];
 }
 
-const hitStatuses = `('hit', 'semantic', 'exact')`;
-
 export async function buildEconomicsAdvice(
   database: Database,
   options: AdvisorOptions,
 ): Promise<AdvisorReport> {
-  const until = options.until ?? new Date(Date.now() + 1000);
-  const windowMs = until.getTime() - options.since.getTime();
+  // Whole UTC hours (the rollup's grain): the start hour through the end of the current hour.
+  const since = new Date(Math.floor(options.since.getTime() / 3_600_000) * 3_600_000);
+  const until = options.until ?? new Date();
+  const queryUntil = new Date(Math.ceil(until.getTime() / 3_600_000) * 3_600_000);
+  const windowMs = until.getTime() - since.getTime();
   if (!(windowMs > 0)) throw new RangeError('the window must end after it starts');
   const windowDays = windowMs / 86_400_000;
   const exclude = [...(options.excludeProviders ?? [])];
+  // The hourly rollup (src/reports/dashboard-migrations.ts): cache hits are already counted apart.
   const { rows } = await database.query<{
     feature: string;
     hour: unknown;
@@ -71,17 +73,14 @@ export async function buildEconomicsAdvice(
     tokens: unknown;
     cost: unknown;
   }>(
-    `SELECT coalesce(feature, '(none)') AS feature,
-            extract(hour FROM time AT TIME ZONE 'UTC')::int AS hour,
-            count(*) AS requests,
-            coalesce(sum(input_tokens + output_tokens), 0) AS tokens,
-            coalesce(sum(cost_usd), 0) AS cost
-       FROM llm_traces
-      WHERE time >= $1 AND time < $2
-        AND (cache_status IS NULL OR cache_status NOT IN ${hitStatuses})
-        AND (provider IS NULL OR NOT (provider = ANY($3::text[])))
-      GROUP BY 1, 2`,
-    [options.since.toISOString(), until.toISOString(), exclude],
+    `SELECT CASE WHEN feature = '' THEN '(none)' ELSE feature END AS feature,
+            extract(hour FROM hour AT TIME ZONE 'UTC')::int AS hour,
+            sum(uncached_requests) AS requests, sum(uncached_tokens) AS tokens,
+            sum(cost_usd) AS cost
+       FROM dashboard_hourly
+      WHERE hour >= $1 AND hour < $2 AND NOT (provider = ANY($3::text[]))
+      GROUP BY 1, 2 HAVING sum(uncached_requests) > 0`,
+    [since.toISOString(), queryUntil.toISOString(), exclude],
   );
 
   const byFeature = new Map<
@@ -149,7 +148,7 @@ export async function buildEconomicsAdvice(
   );
 
   return {
-    since: options.since.toISOString(),
+    since: since.toISOString(),
     until: until.toISOString(),
     windowDays,
     preset,

@@ -17,10 +17,10 @@ import { parseSince } from '../reports/build-report.js';
 import { buildOverviewStats } from '../reports/dashboard-stats.js';
 import { buildEconomicsAdvice } from '../reports/economics-advisor.js';
 import { presetsFrom } from '../reports/economics-presets.js';
+import { dashboardMigrations } from '../reports/dashboard-migrations.js';
 import {
   insertSpendAlerts,
   listSpendAlerts,
-  spendAlertMigrations,
   type SpendAlertRecord,
 } from '../reports/spend-alerts.js';
 import { runMigrations, type Database } from '../trace-store/database.js';
@@ -116,7 +116,7 @@ export function createAdminStatsRoutes(options: AdminStatsRoutesOptions): AdminS
     }
     if (migratedOn !== opened) {
       migratedOn = opened;
-      migrated = runMigrations(opened, spendAlertMigrations).then(() => undefined);
+      migrated = runMigrations(opened, dashboardMigrations).then(() => undefined);
       migrated.catch(() => {
         migratedOn = undefined;
       });
