@@ -80,6 +80,8 @@ describe('two gateway processes sharing Redis and PostgreSQL', () => {
       baseURL: `${child.url}/v1`,
       apiKey,
       maxRetries: 0,
+      // Bounded: a stalled child fails the test instead of hanging it.
+      timeout: 60_000,
       ...(user ? { defaultHeaders: { 'x-switchyard-user': user } } : {}),
     });
   const ask = (child: Child, apiKey: string, model = 'fast') =>
