@@ -34,10 +34,14 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // Never leave a server running, even when the harness dies.
+  // Never leave a server running, even when the harness dies or is interrupted (a signal without
+  // a handler would skip the 'exit' event).
   process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
   });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => process.exit(130));
+  }
 }
 
 /** A free loopback port (bound and released; fine on a loopback-only benchmark). */

@@ -31,6 +31,9 @@ export interface TargetSet {
 
 export function createTargetSet(options: TargetSetOptions): TargetSet {
   const directory = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  // Also on an interrupted run (start-child turns SIGINT/SIGTERM into an exit).
+  const removeDirectory = () => rmSync(directory, { recursive: true, force: true });
+  process.once('exit', removeDirectory);
   const emulators = new Map<EmulatorKind, Promise<BenchChild>>();
   const proxies = new Map<string, Promise<BenchChild>>();
   let gateway: { key: string; child: BenchChild } | undefined;
@@ -115,7 +118,8 @@ export function createTargetSet(options: TargetSetOptions): TargetSet {
           ),
         ),
       );
-      rmSync(directory, { recursive: true, force: true });
+      process.off('exit', removeDirectory);
+      removeDirectory();
     },
   };
 }
