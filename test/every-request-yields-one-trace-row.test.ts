@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { createTraceTarget, type TraceTarget } from './helpers/trace-database.js';
 import { configFor, startGateway, type TestGateway } from './helpers/start-gateway.js';
@@ -244,6 +245,18 @@ for (const kind of ['postgres', 'pglite'] as const) {
     });
 
     it('close flushes: exactly one row per request, with the right tokens and cost', async () => {
+      // Written (not spooled): on a loaded machine PGlite's first start can take many seconds, and a
+      // close while it is still opening would spool the rows for the next start instead.
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const text = await (await fetch(`${gateway.url}/metrics`)).text();
+        const written = parsePrometheusTextFormat(text).find(
+          (family) => family.name === 'switchyard_trace_rows_written_total',
+        );
+        if (Number(written?.metrics[0]?.value ?? 0) >= expected.size) break;
+        if (Date.now() > deadline) throw new Error('trace rows not written within 90 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       let started = performance.now();
       await gateway.close();
       closed = true;

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-database.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import { createTraceWriter } from './create-trace-writer.js';
+import type { Database } from './database.js';
 import { createTraceSpool } from './trace-spool.js';
 
 function record(): TraceRecord {
@@ -112,6 +113,27 @@ describe('trace writer and spool', () => {
     } finally {
       await database.close();
     }
+  });
+
+  it('close does not wait for a database that is still opening: the rows go to the spool', async () => {
+    let opened: Promise<Database> | undefined;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const writer = createTraceWriter({
+      connect: () => (opened ??= gate.then(() => target.open())),
+      spool: createTraceSpool({ dir: join(dir, 'opening'), maxBytes: 1_000_000 }),
+      batchSize: 10,
+      flushIntervalMs: 20,
+      queueLimit: 1000,
+    });
+    writer.start();
+    for (let index = 0; index < 3; index += 1) writer.enqueue(record());
+    await writer.close();
+    assert.equal(writer.stats().written, 0);
+    assert.equal(writer.stats().spooledRows, 3);
+    // The database finishes opening after the close: the writer closes it again (no leaked pool).
+    release();
+    await opened;
   });
 
   it('spills to disk beyond the memory bound, and counts what a full spool drops', async () => {

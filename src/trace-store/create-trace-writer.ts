@@ -57,6 +57,7 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
   let retryMs = baseRetryMs;
   let running: Promise<void> | undefined;
   let again = false;
+  let closing = false;
   let closed = false;
   const counters = { written: 0, spooled: 0, replayed: 0, dropped: 0, failures: 0 };
   const pendingSpools = new Set<Promise<void>>();
@@ -71,10 +72,17 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
 
   async function ensureDatabase(): Promise<Database | undefined> {
     if (database) return database;
+    // Shutting down while the database is still opening (PGlite's first start can take seconds):
+    // do not wait for it; the rows go to the spool and the next start replays them.
+    if (closing && connecting) return undefined;
     if (Date.now() < retryAt) return undefined;
     connecting ??= options
       .connect()
-      .then((opened) => {
+      .then(async (opened) => {
+        if (closed) {
+          await opened.close().catch(() => undefined);
+          return undefined;
+        }
         database = opened;
         return opened;
       })
@@ -213,6 +221,7 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
     },
     async close() {
       clearInterval(timer);
+      closing = true;
       // Shutdown must not wait out a retry delay: try the database once more, then spool.
       retryAt = 0;
       await this.flush();
