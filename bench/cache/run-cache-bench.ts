@@ -105,6 +105,9 @@ async function startGateway(
     logging: { level: 'info' },
     providers: { emulator: { type: 'openai', baseUrl: `${emulatorUrl}/v1`, apiKey: 'sk-bench' } },
     models: { bench: [{ provider: 'emulator', model: 'gpt-4o-mini' }] },
+    // The trace store (embedded PGlite by default) starts in the background of a fresh gateway and
+    // burns CPU during the first runs; it is off here so the runs compare the cache paths only.
+    traces: { enabled: false },
     ...(cache ? { cache } : {}),
   };
   const path = join(dir, `gateway-${port}.yaml`);
