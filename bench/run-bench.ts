@@ -22,6 +22,7 @@ const usage = `usage: npm run bench -- [options]
   --out PATH            results file (default bench/results/latest.json)
   --json                print the results JSON instead of the table
   --cpu-prof            run the gateway with --cpu-prof (profiles in bench/results/profiles/)
+  --gateway-node-args A extra Node flags for the gateway process, e.g. "--max-semi-space-size=32"
   --database-url URL    PostgreSQL for the gateway's trace store (default: embedded PGlite,
                         fresh, in a temp directory)
 `;
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'database-url': { type: 'string' },
+    'gateway-node-args': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -102,9 +104,10 @@ try {
     settings,
     progress,
     ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
-    ...(values['cpu-prof']
-      ? { gatewayExecArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }
-      : {}),
+    gatewayExecArgv: [
+      ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ...(values['gateway-node-args']?.split(/\s+/).filter(Boolean) ?? []),
+    ],
   });
   const finishedAt = new Date();
   const report = {
