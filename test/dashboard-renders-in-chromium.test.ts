@@ -398,6 +398,47 @@ describe('dashboard renders in Chromium', { timeout: 240_000 }, () => {
     );
     await page.screenshot({ path: 'artifacts/dashboard-7d.png', fullPage: true });
   });
+
+  it('shows a request in flight, live, on its deployment', async () => {
+    backup.setFaults({ hang: 'before-headers', count: 1, path: '/v1/chat/completions' });
+    const controller = new AbortController();
+    const pending = fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.alpha}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content: 'hang' }] }),
+      signal: controller.signal,
+    }).catch(() => undefined);
+    try {
+      await waitFor(
+        async () => {
+          const response = await fetch(`${gateway.url}/admin/stats/live`, {
+            headers: { authorization: `Bearer ${viewerKey}` },
+          });
+          const live = (await response.json()) as {
+            inFlightByDeployment: Array<{ deployment: string; inFlight: number }>;
+          };
+          return live.inFlightByDeployment.some(
+            (entry) => entry.deployment === 'backup/claude-sonnet-4-5' && entry.inFlight === 1,
+          );
+        },
+        10_000,
+        'the hanging request counted in flight',
+      );
+      await page.reload();
+      await page.waitForSelector('body[data-loaded-range="7d"]', { timeout: 30_000 });
+      assert.ok((await raw('[data-value="in-flight-total"]')) >= 1);
+      assert.equal(
+        await raw(
+          'section[data-panel="in-flight"] tr[data-row="backup/claude-sonnet-4-5"] td[data-col="inFlight"]',
+        ),
+        1,
+      );
+    } finally {
+      controller.abort();
+      await pending;
+      backup.clearFaults();
+    }
+  });
 });
 
 describe('stats API access rule', () => {
