@@ -81,5 +81,10 @@ export async function handleModels(exchange: Exchange, context: EmulatorContext)
           last_id: served[served.length - 1] ?? null,
         }),
       );
+    case 'bedrock':
+      // bedrock-runtime has no model list (that is the separate control-plane API).
+      exchange.response.writeHead(404, { 'content-type': 'application/json' });
+      exchange.response.end(JSON.stringify({ message: 'Not Found' }));
+      return;
   }
 }

@@ -18,11 +18,15 @@ describe('switchyard serve', () => {
   it('starts in demo mode with no config, serves the default aliases and drains on SIGTERM', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'switchyard-demo-'));
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
-    const child = spawn(process.execPath, ['--import', tsxLoader, mainFile, 'serve', '--port', '0'], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', tsxLoader, mainFile, 'serve', '--port', '0'],
+      {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const lines: Array<Record<string, unknown>> = [];
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -33,10 +37,19 @@ describe('switchyard serve', () => {
       buffer = parts.pop() ?? '';
       for (const line of parts) if (line.trim()) lines.push(JSON.parse(line));
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
     try {
-      await waitFor(() => lines.some((line) => typeof line.url === 'string'), 15_000, `startup (${stderr})`);
-      const banner = lines.find((line) => typeof line.url === 'string') as { url: string; msg: string };
+      await waitFor(
+        () => lines.some((line) => typeof line.url === 'string'),
+        15_000,
+        `startup (${stderr})`,
+      );
+      const banner = lines.find((line) => typeof line.url === 'string') as {
+        url: string;
+        msg: string;
+      };
       assert.match(banner.msg, /DEMO MODE/);
       assert.match(banner.msg, /OPENAI_API_KEY/);
       const client = new OpenAI({ baseURL: `${banner.url}/v1`, apiKey: 'anything', maxRetries: 0 });
@@ -69,6 +82,9 @@ describe('switchyard serve', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 1);
-    assert.match(stderr, /models\.fast\[0\]\.provider: unknown provider "opanai" \(known: openai\)/);
+    assert.match(
+      stderr,
+      /models\.fast\[0\]\.provider: unknown provider "opanai" \(known: openai\)/,
+    );
   });
 });

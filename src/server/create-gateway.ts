@@ -55,6 +55,7 @@ export function createGateway(
   const routing = createRouting({ config: config.routing, catalog, providers });
   // Traces, metrics, spans and the request log; `http` is read lazily by the in-flight gauge.
   const telemetry = createTelemetry({ config, logger, inFlightRequests: () => http.inFlight });
+  const metrics = telemetry.metrics;
   if (telemetry.metrics) registerReplicaPoolMetrics(telemetry.metrics.registry, providers);
   // Keys, token rate limits, USD caps and alerts (docs/governance.md).
   const governance = createGovernance(config, logger);
@@ -103,12 +104,12 @@ export function createGateway(
       keys: governance.keys,
       logger,
     }),
-    ...(telemetry.metrics
+    ...(metrics
       ? {
           metrics: {
             path: config.metrics.path,
-            contentType: telemetry.metrics.contentType,
-            render: telemetry.metrics.render,
+            contentType: metrics.contentType,
+            render: () => metrics.render(),
           },
         }
       : {}),
