@@ -98,11 +98,13 @@ describe('/metrics and redacted logs', () => {
     emulator.setFaults({ chunkDelayMs: 300, path: '/v1/chat/completions' });
     const controllers = Array.from({ length: 4 }, () => new AbortController());
     const readers = controllers.map(async (controller) => {
-      const stream = await client.chat.completions.create(
-        { model: 'fast', stream: true, messages: [{ role: 'user', content: 'a long story' }] },
-        { signal: controller.signal },
-      );
       try {
+        // The abort may land before the response headers (the gauge counts from the attempt's
+        // start), so the create() call itself is inside the try.
+        const stream = await client.chat.completions.create(
+          { model: 'fast', stream: true, messages: [{ role: 'user', content: 'a long story' }] },
+          { signal: controller.signal },
+        );
         for await (const _chunk of stream) void _chunk;
       } catch {
         // aborted
