@@ -101,7 +101,7 @@ function chartWidth(section: HTMLElement) {
 function renderKpis(overview: Json) {
   const section = panel(
     'totals',
-    `Overview <small>${esc(time(overview.window.since))} → ${esc(time(overview.window.until))}, ${overview.window.granularity === 'hour' ? 'hourly, from llm_traces' : 'daily (UTC), from the rollup'}</small>`,
+    `Overview <small>${esc(time(overview.window.since))} → ${esc(time(overview.window.until))}, ${overview.window.granularity === 'hour' ? 'whole UTC hours' : 'whole UTC days'}</small>`,
     true,
   );
   const t = overview.totals;
