@@ -218,7 +218,15 @@ export function createAdminStatsRoutes(options: AdminStatsRoutesOptions): AdminS
       return buildOverviewStats(await database(), window);
     }
     if (path === '/admin/stats/live') {
-      const opened = await database();
+      // Breakers and in-flight counts do not need the trace store: answer them even without it.
+      let opened: Database | undefined;
+      let traceStoreError: string | null = null;
+      try {
+        opened = await database();
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        traceStoreError = error.message;
+      }
       const alertsSince = windowFrom(url, '7d').since;
       return {
         time: new Date().toISOString(),
@@ -226,8 +234,9 @@ export function createAdminStatsRoutes(options: AdminStatsRoutesOptions): AdminS
         inFlightRequests: options.inFlightRequests(),
         inFlightByDeployment: (await inFlightByDeployment()) ?? null,
         providers: options.describeProviders(),
-        caps: await capsWithUse(opened),
-        alerts: await listSpendAlerts(opened, { since: alertsSince }),
+        caps: opened ? await capsWithUse(opened) : null,
+        alerts: opened ? await listSpendAlerts(opened, { since: alertsSince }) : null,
+        traceStoreError,
         capsSource:
           'spent today = settled request costs in the trace store (UTC day); the enforced counter is in the limit store and also holds requests in flight',
       };

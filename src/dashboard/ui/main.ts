@@ -328,7 +328,8 @@ function renderCaps(live: Json) {
     'caps',
     'Daily caps <small>today (UTC), spent from the trace store</small>',
   );
-  const caps: Json[] = live.caps ?? [];
+  if (live.caps === null) return empty(section, `Needs the trace store: ${live.traceStoreError}`);
+  const caps: Json[] = live.caps;
   if (caps.length === 0)
     return empty(
       section,
@@ -354,7 +355,8 @@ function renderCaps(live: Json) {
 
 function renderAlerts(live: Json) {
   const section = panel('alerts', 'Spend alerts <small>fired in the last 7 days</small>');
-  const alerts: Json[] = live.alerts ?? [];
+  if (live.alerts === null) return empty(section, `Needs the trace store: ${live.traceStoreError}`);
+  const alerts: Json[] = live.alerts;
   if (alerts.length === 0) return empty(section, 'No spend alert fired in the last 7 days.');
   section.insertAdjacentHTML(
     'beforeend',
