@@ -6,7 +6,8 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createProgram } from '../cli/create-program.js';
 import { computeEconomics, selfHostedPerMTok } from './economics.js';
-import { shippedPresets } from './economics-presets.js';
+import { presetsFrom, shippedPresets } from './economics-presets.js';
+import { economicsSchema } from '../config/dashboard-schema.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-9) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} ≉ ${expected}`);
@@ -83,6 +84,26 @@ describe('economics calculator', () => {
         tokensPerSecondPerReplica: preset.tokensPerSecond,
       }),
       1.5 / 7.2,
+    );
+  });
+
+  it('presets from the config add to the shipped ones and replace them by name', () => {
+    const config = economicsSchema.parse({
+      presets: {
+        '8b-a100': { gpuHourUsd: 1.1, tokensPerSecond: 2_400 },
+        '8b-ours': { description: 'ours', gpuHourUsd: 0.95, tokensPerSecond: 1_650 },
+      },
+    });
+    const presets = presetsFrom(config);
+    assert.deepEqual(presets['8b-a100'], {
+      gpuHourUsd: 1.1,
+      gpusPerReplica: 1,
+      tokensPerSecond: 2_400,
+    });
+    assert.equal(presets['8b-ours']?.gpusPerReplica, 1);
+    assert.ok(presets['8b-h100'], 'the other shipped presets stay');
+    assert.throws(() =>
+      economicsSchema.parse({ presets: { bad: { gpuHourUsd: -1, tokensPerSecond: 1 } } }),
     );
   });
 
