@@ -9,7 +9,7 @@ import {
   parseRetryAfterMs,
   type UpstreamErrorKind,
 } from '../../core/index.js';
-import { redactExcerpt } from '../openai/openai-error.js';
+import { redactExcerpt } from '../shared/redact-excerpt.js';
 import type { AnthropicErrorBody } from './anthropic-api.js';
 
 interface Origin {

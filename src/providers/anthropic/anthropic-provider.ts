@@ -12,10 +12,12 @@ import {
   type ProviderCall,
   type StreamPart,
 } from '../../core/index.js';
-import { createAbortScope, type AbortScope } from '../../lib/abort-scope.js';
+import type { AbortScope } from '../../lib/abort-scope.js';
 import { readCappedText } from '../../lib/read-capped-text.js';
 import { SseDecoder } from '../../lib/sse-decoder.js';
-import { redactExcerpt } from '../openai/openai-error.js';
+import { redactExcerpt } from '../shared/redact-excerpt.js';
+import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
+import { readUpstreamStream } from '../shared/read-upstream-stream.js';
 import { latestAnthropicVersion, type AnthropicMessage } from './anthropic-api.js';
 import { createAnthropicHttpError, createAnthropicTransportError } from './anthropic-error.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
@@ -137,19 +139,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     return response;
   }
 
-  function openScope(call: ProviderCall<unknown>): AbortScope {
-    const scope = createAbortScope(call.signal);
-    scope.setTimer(
-      call.timeouts.totalMs,
-      () =>
-        new UpstreamError(`${options.name} did not finish within ${call.timeouts.totalMs} ms`, {
-          provider: options.name,
-          deployment: call.deployment.id,
-          kind: 'timeout',
-        }),
-    );
-    return scope;
-  }
+  const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
 
   async function readJson<T>(
     response: ResponseData,
@@ -184,63 +174,26 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     });
   }
 
-  async function* readStream(
+  function readStream(
     response: ResponseData,
     call: ProviderCall<ChatRequest>,
     scope: AbortScope,
     cancelFirstEventTimer: () => void,
   ): AsyncGenerator<StreamPart> {
     const origin = { provider: options.name, deployment: call.deployment.id };
-    const decoder = new SseDecoder();
-    const converter = new AnthropicStreamConverter({
-      ...origin,
-      passthrough: call.passthroughBody !== undefined,
+    return readUpstreamStream({
+      body: response.body,
+      decoder: new SseDecoder(),
+      converter: new AnthropicStreamConverter({
+        ...origin,
+        passthrough: call.passthroughBody !== undefined,
+      }),
+      scope,
+      origin,
+      idleMs: call.timeouts.idleMs,
+      cancelFirstEventTimer,
+      toTransportError: (error) => createAnthropicTransportError(error, origin, scope.signal),
     });
-    const parts: StreamPart[] = [];
-    let cancelFirstEvent: (() => void) | undefined = cancelFirstEventTimer;
-    // Armed at the first event (before it, the first-event timer rules), touched by every chunk.
-    let idle: { touch(): void } | undefined;
-    let completed = false;
-    try {
-      try {
-        for await (const chunk of response.body) {
-          idle?.touch();
-          for (const event of decoder.push(chunk as Buffer)) {
-            if (cancelFirstEvent) {
-              cancelFirstEvent();
-              cancelFirstEvent = undefined;
-              idle = scope.setIdleTimer(
-                call.timeouts.idleMs,
-                () =>
-                  new UpstreamError(
-                    `${options.name} stream was silent for ${call.timeouts.idleMs} ms`,
-                    { ...origin, kind: 'idle_timeout' },
-                  ),
-              );
-            }
-            converter.push(event, parts);
-          }
-          if (parts.length > 0) {
-            for (const part of parts) {
-              yield part;
-              if (part.type === 'error') return;
-            }
-            parts.length = 0;
-          }
-        }
-      } catch (error) {
-        yield { type: 'error', error: createAnthropicTransportError(error, origin, scope.signal) };
-        return;
-      }
-      for (const event of decoder.end()) converter.push(event, parts);
-      converter.end(parts);
-      for (const part of parts) yield part;
-      completed = true;
-    } finally {
-      scope.dispose();
-      // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
-      if (!completed && !response.body.destroyed) response.body.destroy();
-    }
   }
 
   return {
@@ -273,14 +226,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     async chatStream(call) {
       const scope = openScope(call);
       // Armed before sending, so it covers a hang before the headers as well as after them.
-      const cancelFirstEventTimer = scope.setTimer(
-        call.timeouts.firstByteMs,
-        () =>
-          new UpstreamError(
-            `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
-            { provider: options.name, deployment: call.deployment.id, kind: 'ttft_timeout' },
-          ),
-      );
+      const cancelFirstEventTimer = armFirstEventTimer(call, scope, options.name);
       try {
         const body = { ...buildBody(call), stream: true };
         const response = await send('/v1/messages', body, call, scope, true);

@@ -12,6 +12,7 @@ import {
   parseRetryAfterMs,
   type UpstreamErrorKind,
 } from '../../core/index.js';
+import { redactExcerpt } from '../shared/redact-excerpt.js';
 
 interface Origin {
   provider: string;
@@ -44,15 +45,6 @@ const kindForException: Record<string, UpstreamErrorKind> = {
   RequestExpired: 'client',
   MissingAuthenticationTokenException: 'client',
 };
-
-/** Keeps a body excerpt short and free of anything that looks like a credential. */
-export function redactExcerpt(text: string): string {
-  return text
-    .slice(0, 500)
-    .replace(/Bearer\s+[A-Za-z0-9._+/=-]+/gi, 'Bearer [redacted]')
-    .replace(/\b(AKIA|ASIA)[A-Z0-9]{12,}/g, '$1[redacted]')
-    .replace(/Signature=[0-9a-f]{16,}/gi, 'Signature=[redacted]');
-}
 
 function header(
   headers: Record<string, string | string[] | undefined>,

@@ -12,15 +12,14 @@ import {
   type ProviderCall,
   type StreamPart,
 } from '../../core/index.js';
-import { createAbortScope, type AbortScope } from '../../lib/abort-scope.js';
-import { EventStreamDecoder, type EventStreamMessage } from '../../lib/event-stream-decoder.js';
+import type { AbortScope } from '../../lib/abort-scope.js';
+import { EventStreamDecoder } from '../../lib/event-stream-decoder.js';
 import { readCappedText } from '../../lib/read-capped-text.js';
 import type { BedrockConverseResponse, BedrockInputTokensMode } from './bedrock-api.js';
-import {
-  createBedrockHttpError,
-  createBedrockTransportError,
-  redactExcerpt,
-} from './bedrock-error.js';
+import { createBedrockHttpError, createBedrockTransportError } from './bedrock-error.js';
+import { redactExcerpt } from '../shared/redact-excerpt.js';
+import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
+import { readUpstreamStream } from '../shared/read-upstream-stream.js';
 import { convertBedrockResponse } from './convert-bedrock-response.js';
 import { BedrockStreamConverter } from './convert-bedrock-stream.js';
 import { convertToBedrockRequest } from './convert-to-bedrock-request.js';
@@ -97,28 +96,15 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
     return response;
   }
 
-  function openScope(call: ProviderCall<ChatRequest>): AbortScope {
-    const scope = createAbortScope(call.signal);
-    scope.setTimer(
-      call.timeouts.totalMs,
-      () =>
-        new UpstreamError(`${options.name} did not finish within ${call.timeouts.totalMs} ms`, {
-          provider: options.name,
-          deployment: call.deployment.id,
-          kind: 'timeout',
-        }),
-    );
-    return scope;
-  }
+  const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
 
-  async function* readStream(
+  function readStream(
     response: ResponseData,
     call: ProviderCall<ChatRequest>,
     scope: AbortScope,
     cancelFirstEventTimer: () => void,
   ): AsyncGenerator<StreamPart> {
     const origin = { provider: options.name, deployment: call.deployment.id };
-    const decoder = new EventStreamDecoder();
     const requestId = headerValue(response.headers, 'x-amzn-requestid');
     const converter = new BedrockStreamConverter({
       ...origin,
@@ -126,62 +112,18 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
       id: `bedrock-${requestId ?? Date.now().toString(36)}`,
       inputTokens: options.inputTokens,
     });
-    const parts: StreamPart[] = [];
-    let firstEvent = true;
-    // Armed at the first event (before it, the first-event timer rules), touched by every chunk.
-    let idle: { touch(): void } | undefined;
-    let completed = false;
-    try {
-      try {
-        for await (const chunk of response.body) {
-          idle?.touch();
-          let messages: EventStreamMessage[];
-          try {
-            messages = decoder.push(chunk as Buffer);
-          } catch (error) {
-            converter.failMalformed(parts, (error as Error).message);
-            messages = [];
-          }
-          for (const message of messages) {
-            if (firstEvent) {
-              firstEvent = false;
-              cancelFirstEventTimer();
-              idle = scope.setIdleTimer(
-                call.timeouts.idleMs,
-                () =>
-                  new UpstreamError(
-                    `${options.name} stream was silent for ${call.timeouts.idleMs} ms`,
-                    { ...origin, kind: 'idle_timeout' },
-                  ),
-              );
-            }
-            converter.push(message, parts);
-          }
-          if (parts.length > 0) {
-            for (const part of parts) {
-              yield part;
-              if (part.type === 'error') return;
-            }
-            parts.length = 0;
-          }
-        }
-      } catch (error) {
-        yield { type: 'error', error: createBedrockTransportError(error, origin, scope.signal) };
-        return;
-      }
-      try {
-        decoder.end();
-      } catch (error) {
-        converter.failMalformed(parts, (error as Error).message);
-      }
-      converter.end(parts);
-      for (const part of parts) yield part;
-      completed = true;
-    } finally {
-      scope.dispose();
-      // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
-      if (!completed && !response.body.destroyed) response.body.destroy();
-    }
+    return readUpstreamStream({
+      body: response.body,
+      decoder: new EventStreamDecoder(),
+      converter,
+      scope,
+      origin,
+      idleMs: call.timeouts.idleMs,
+      cancelFirstEventTimer,
+      toTransportError: (error) => createBedrockTransportError(error, origin, scope.signal),
+      // A frame that cannot be decoded (bad CRC, cut frame) is a malformed stream, not a reset.
+      onDecodeError: (error, parts) => converter.failMalformed(parts, error.message),
+    });
   }
 
   return {
@@ -234,14 +176,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
     async chatStream(call) {
       const scope = openScope(call);
       // Armed before sending, so it covers a hang before the headers as well as after them.
-      const cancelFirstEventTimer = scope.setTimer(
-        call.timeouts.firstByteMs,
-        () =>
-          new UpstreamError(
-            `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
-            { provider: options.name, deployment: call.deployment.id, kind: 'ttft_timeout' },
-          ),
-      );
+      const cancelFirstEventTimer = armFirstEventTimer(call, scope, options.name);
       try {
         const body = JSON.stringify(convertToBedrockRequest(call.request));
         const response = await send('converse-stream', body, call, scope);

@@ -11,7 +11,8 @@ import type {
   BedrockTokenUsage,
 } from './bedrock-api.js';
 import { convertBedrockUsage } from './convert-bedrock-usage.js';
-import { createBedrockStreamError, redactExcerpt } from './bedrock-error.js';
+import { createBedrockStreamError } from './bedrock-error.js';
+import { redactExcerpt } from '../shared/redact-excerpt.js';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
 
 export interface BedrockStreamConverterOptions {

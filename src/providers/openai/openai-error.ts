@@ -8,18 +8,11 @@ import {
   parseRetryAfterMs,
   type UpstreamErrorKind,
 } from '../../core/index.js';
+import { redactExcerpt } from '../shared/redact-excerpt.js';
 
 interface Origin {
   provider: string;
   deployment: string;
-}
-
-/** Keeps a body excerpt short and free of anything that looks like a key. */
-export function redactExcerpt(text: string): string {
-  return text
-    .slice(0, 500)
-    .replace(/(sk|sy|key)-[A-Za-z0-9_-]{8,}/g, '$1-[redacted]')
-    .replace(/Bearer\s+[A-Za-z0-9._-]+/gi, 'Bearer [redacted]');
 }
 
 function messageOf(bodyText: string): string | undefined {

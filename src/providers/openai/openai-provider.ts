@@ -11,7 +11,7 @@ import {
   type ProviderCall,
   type StreamPart,
 } from '../../core/index.js';
-import { createAbortScope, type AbortScope } from '../../lib/abort-scope.js';
+import type { AbortScope } from '../../lib/abort-scope.js';
 import { readCappedText } from '../../lib/read-capped-text.js';
 import { SseDecoder } from '../../lib/sse-decoder.js';
 import type { OpenAIChatCompletion, OpenAIUsage } from './openai-api.js';
@@ -19,11 +19,10 @@ import { convertOpenAIResponse } from './convert-openai-response.js';
 import { OpenAIStreamConverter } from './convert-openai-stream.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
-import {
-  createOpenAIHttpError,
-  createOpenAITransportError,
-  redactExcerpt,
-} from './openai-error.js';
+import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
+import { readUpstreamStream } from '../shared/read-upstream-stream.js';
+import { createOpenAIHttpError, createOpenAITransportError } from './openai-error.js';
+import { redactExcerpt } from '../shared/redact-excerpt.js';
 
 export interface OpenAIProviderOptions {
   name: string;
@@ -80,19 +79,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     return response;
   }
 
-  function openScope(call: ProviderCall<unknown>): AbortScope {
-    const scope = createAbortScope(call.signal);
-    scope.setTimer(
-      call.timeouts.totalMs,
-      () =>
-        new UpstreamError(`${options.name} did not finish within ${call.timeouts.totalMs} ms`, {
-          provider: options.name,
-          deployment: call.deployment.id,
-          kind: 'timeout',
-        }),
-    );
-    return scope;
-  }
+  const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
 
   async function readJson<T>(
     response: ResponseData,
@@ -121,75 +108,26 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     }
   }
 
-  /** Time to first event: armed before the request is sent, cancelled by the first SSE event. */
-  function setFirstEventTimer(call: ProviderCall<ChatRequest>, scope: AbortScope): () => void {
-    return scope.setTimer(
-      call.timeouts.firstByteMs,
-      () =>
-        new UpstreamError(
-          `${options.name} sent no stream event within ${call.timeouts.firstByteMs} ms`,
-          { provider: options.name, deployment: call.deployment.id, kind: 'ttft_timeout' },
-        ),
-    );
-  }
-
-  async function* readStream(
+  function readStream(
     response: ResponseData,
     call: ProviderCall<ChatRequest>,
     scope: AbortScope,
     cancelFirstEventTimer: () => void,
   ): AsyncGenerator<StreamPart> {
     const origin = { provider: options.name, deployment: call.deployment.id };
-    const decoder = new SseDecoder();
-    const converter = new OpenAIStreamConverter({
-      ...origin,
-      passthrough: call.passthroughBody !== undefined,
+    return readUpstreamStream({
+      body: response.body,
+      decoder: new SseDecoder(),
+      converter: new OpenAIStreamConverter({
+        ...origin,
+        passthrough: call.passthroughBody !== undefined,
+      }),
+      scope,
+      origin,
+      idleMs: call.timeouts.idleMs,
+      cancelFirstEventTimer,
+      toTransportError: (error) => createOpenAITransportError(error, origin, scope.signal),
     });
-    const parts: StreamPart[] = [];
-    let cancelFirstEvent: (() => void) | undefined = cancelFirstEventTimer;
-    // Armed at the first event (before it, the first-event timer rules), touched by every chunk.
-    let idle: { touch(): void } | undefined;
-    let completed = false;
-    try {
-      try {
-        for await (const chunk of response.body) {
-          idle?.touch();
-          for (const event of decoder.push(chunk as Buffer)) {
-            if (cancelFirstEvent) {
-              cancelFirstEvent();
-              cancelFirstEvent = undefined;
-              idle = scope.setIdleTimer(
-                call.timeouts.idleMs,
-                () =>
-                  new UpstreamError(
-                    `${options.name} stream was silent for ${call.timeouts.idleMs} ms`,
-                    { ...origin, kind: 'idle_timeout' },
-                  ),
-              );
-            }
-            converter.push(event, parts);
-          }
-          if (parts.length > 0) {
-            for (const part of parts) {
-              yield part;
-              if (part.type === 'error') return;
-            }
-            parts.length = 0;
-          }
-        }
-      } catch (error) {
-        yield { type: 'error', error: createOpenAITransportError(error, origin, scope.signal) };
-        return;
-      }
-      for (const event of decoder.end()) converter.push(event, parts);
-      converter.end(parts);
-      for (const part of parts) yield part;
-      completed = true;
-    } finally {
-      scope.dispose();
-      // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
-      if (!completed && !response.body.destroyed) response.body.destroy();
-    }
   }
 
   return {
@@ -221,7 +159,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     async chatStream(call) {
       const scope = openScope(call);
       try {
-        const cancelFirstEventTimer = setFirstEventTimer(call, scope);
+        const cancelFirstEventTimer = armFirstEventTimer(call, scope, options.name);
         const body = convertToOpenAIRequest(call.request, call.deployment, call.passthroughBody);
         const response = await send('/chat/completions', body, call, scope, true);
         return readStream(response, call, scope, cancelFirstEventTimer);
