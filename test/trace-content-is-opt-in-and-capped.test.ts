@@ -33,6 +33,7 @@ describe('trace content capture', () => {
   });
 
   after(async () => {
+    await gateway?.close();
     await emulator?.close();
     await target?.cleanup();
   });
@@ -50,14 +51,23 @@ describe('trace content capture', () => {
       messages: [{ role: 'user', content: 'short' }],
     });
     for await (const _chunk of stream) void _chunk;
-    await gateway.close();
     const database = await target.open();
     try {
-      const { rows } = await database.query<{
-        streamed: boolean;
-        prompt_text: string | null;
-        response_text: string | null;
-      }>('SELECT streamed, prompt_text, response_text FROM llm_traces ORDER BY time');
+      // The trace store connects and migrates in the background; rows written before it is ready
+      // wait in the spool. Wait for both rows rather than racing the first start under load.
+      const select = () =>
+        database.query<{
+          streamed: boolean;
+          prompt_text: string | null;
+          response_text: string | null;
+        }>('SELECT streamed, prompt_text, response_text FROM llm_traces ORDER BY time');
+      const deadline = Date.now() + 30_000;
+      let { rows } = await select().catch(() => ({ rows: [] as never[] }));
+      while (rows.length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ({ rows } = await select().catch(() => ({ rows: [] as never[] })));
+      }
+      await gateway.close();
       assert.equal(rows.length, 2);
       for (const row of rows) {
         assert.ok(row.prompt_text !== null && row.response_text !== null);

@@ -114,6 +114,7 @@ export function createGateway(
         }
       : {}),
   });
+  let closing: Promise<void> | undefined;
   let unsubscribeLimitLogs: (() => void) | undefined;
   let unsubscribeReplicaLogs: (() => void) | undefined;
   return {
@@ -131,17 +132,24 @@ export function createGateway(
       await http.listen();
       return http.url;
     },
-    async close() {
-      await http.close();
-      await governance.close();
-      unsubscribeLimitLogs?.();
-      unsubscribeReplicaLogs?.();
-      // Before the trace database closes: store the spend alerts still queued.
-      await stats?.close();
-      // After the drain: every finished request has been queued; flush them (or spool them).
-      await telemetry.close();
-      await responseCache?.close();
-      await Promise.all([...providers.values()].map((provider) => provider.close()));
+    close() {
+      // Idempotent: a second call (shutdown signal twice, a test's after() hook) waits for the
+      // first instead of closing pools that are already closed.
+      closing ??= closeOnce();
+      return closing;
     },
   };
+
+  async function closeOnce(): Promise<void> {
+    await http.close();
+    await governance.close();
+    unsubscribeLimitLogs?.();
+    unsubscribeReplicaLogs?.();
+    // Before the trace database closes: store the spend alerts still queued.
+    await stats?.close();
+    // After the drain: every finished request has been queued; flush them (or spool them).
+    await telemetry.close();
+    await responseCache?.close();
+    await Promise.all([...providers.values()].map((provider) => provider.close()));
+  }
 }
