@@ -1,6 +1,7 @@
 // One SQL interface over PostgreSQL (pg Pool) and embedded PGlite, so both run the same SQL.
 
 import { mkdir } from 'node:fs/promises';
+import { openPgliteInWorker } from './pglite-client.js';
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -82,26 +83,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     };
     return database;
   }
-  const { PGlite } = await import('@electric-sql/pglite');
   if (!options.pgliteDir.startsWith('memory://'))
     await mkdir(options.pgliteDir, { recursive: true });
-  const lite = new PGlite(options.pgliteDir);
-  await lite.waitReady;
-  const database: Database = {
-    kind: 'pglite',
-    async query<Row>(sql: string, params: unknown[] = []) {
-      const result = await lite.query<Row>(sql, params);
-      return { rows: result.rows };
-    },
-    async exec(sql) {
-      await lite.exec(sql);
-    },
-    withConnection: (work) => work(database),
-    async close() {
-      await lite.close();
-    },
-  };
-  return database;
+  // Embedded PGlite runs on a worker thread of its own: its WASM would otherwise run every trace
+  // batch and dashboard query on the event loop that serves requests (pglite-client.ts).
+  return openPgliteInWorker(options.pgliteDir);
 }
 
 export interface Migration {

@@ -1,0 +1,110 @@
+// The Database over an embedded PGlite that lives in a worker thread (pglite-worker.ts), so its
+// WASM never runs on the event loop that serves requests. Parameters and rows cross by structured
+// clone (Dates, arrays, objects and bigints survive). The thread is referenced only while a
+// statement is in flight, so an idle open database does not keep the process alive (as in-process
+// PGlite did not). If the thread dies, every pending and later statement rejects.
+
+import { Worker } from 'node:worker_threads';
+import type { Database, QueryResult } from './database.js';
+
+export type PgliteRequest =
+  | { id: number; op: 'query'; sql: string; params: unknown[] }
+  | { id: number; op: 'exec'; sql: string }
+  | { id: number; op: 'close' };
+
+export interface PgliteReply {
+  id: number;
+  rows?: unknown[];
+  error?: { message: string; name?: string; [field: string]: unknown };
+}
+
+/** Under tsx (tests, `npm run dev`) this module is the .ts source; built, dist/…/pglite-client.js. */
+const fromSource = import.meta.url.endsWith('.ts');
+
+function startWorker(dir: string): Worker {
+  const url = new URL(`./pglite-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  if (!fromSource) return new Worker(url, { workerData: { dir } });
+  // A worker thread does not get the parent's module hooks: register tsx in it, then load.
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData: { dir } });
+}
+
+function toError(reply: NonNullable<PgliteReply['error']>): Error {
+  const { message, name, ...fields } = reply;
+  const error = Object.assign(new Error(message), fields);
+  if (name) error.name = name;
+  return error;
+}
+
+/** Opens (creating it if needed) the PGlite database in `dir` on a worker thread. */
+export function openPgliteInWorker(dir: string): Promise<Database> {
+  const worker = startWorker(dir);
+  const pending = new Map<
+    number,
+    { resolve: (rows: unknown[]) => void; reject: (error: Error) => void }
+  >();
+  let nextId = 1;
+  let failure: Error | undefined;
+
+  function settleAll(error: Error) {
+    failure ??= error;
+    for (const waiter of pending.values()) waiter.reject(failure);
+    pending.clear();
+    worker.unref();
+  }
+
+  worker.on('message', (reply: PgliteReply) => {
+    const waiter = pending.get(reply.id);
+    if (!waiter) return;
+    pending.delete(reply.id);
+    if (pending.size === 0) worker.unref();
+    if (reply.error) waiter.reject(toError(reply.error));
+    else waiter.resolve(reply.rows ?? []);
+  });
+  worker.on('error', (error) => settleAll(error));
+  worker.on('exit', (code) =>
+    settleAll(new Error(`the PGlite worker thread exited (code ${code})`)),
+  );
+
+  function send(request: PgliteRequest): Promise<unknown[]> {
+    if (failure) return Promise.reject(failure);
+    return new Promise((resolve, reject) => {
+      pending.set(request.id, { resolve, reject });
+      worker.ref();
+      worker.postMessage(request);
+    });
+  }
+
+  const ready = new Promise<unknown[]>((resolve, reject) => {
+    pending.set(0, { resolve, reject });
+  });
+
+  let closing: Promise<void> | undefined;
+  const database: Database = {
+    kind: 'pglite',
+    async query<Row>(sql: string, params: unknown[] = []): Promise<QueryResult<Row>> {
+      const rows = await send({ id: nextId++, op: 'query', sql, params });
+      return { rows: rows as Row[] };
+    },
+    async exec(sql) {
+      await send({ id: nextId++, op: 'exec', sql });
+    },
+    withConnection: (work) => work(database),
+    close() {
+      closing ??= failure
+        ? Promise.resolve()
+        : send({ id: nextId++, op: 'close' }).then(async () => {
+            await worker.terminate();
+          });
+      return closing;
+    },
+  };
+
+  return ready.then(
+    () => database,
+    async (error: unknown) => {
+      await worker.terminate();
+      throw error;
+    },
+  );
+}

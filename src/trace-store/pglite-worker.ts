@@ -1,0 +1,61 @@
+// The embedded PGlite database in a worker thread of its own: Postgres compiled to WASM runs
+// synchronously for the length of each statement, so on the gateway's event loop every trace batch
+// and dashboard query would stall the requests in flight. The thread owns the one PGlite instance
+// and answers the messages of openPgliteInWorker (pglite-client.ts) one at a time, in order.
+
+import { mkdir } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgliteReply, PgliteRequest } from './pglite-client.js';
+
+const port = parentPort;
+if (!port) throw new Error('pglite-worker.ts runs as a worker thread (see pglite-client.ts)');
+
+/** What crosses back to the caller: the message plus the fields pg-style errors carry. */
+function serialiseError(error: unknown): NonNullable<PgliteReply['error']> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
+      fields[key] = value;
+    }
+  }
+  return { ...fields, name: error.name, message: error.message };
+}
+
+async function main(channel: NonNullable<typeof parentPort>): Promise<void> {
+  const { dir } = workerData as { dir: string };
+  let lite: PGlite;
+  try {
+    if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true });
+    lite = new PGlite(dir);
+    await lite.waitReady;
+  } catch (error) {
+    channel.postMessage({ id: 0, error: serialiseError(error) } satisfies PgliteReply);
+    return;
+  }
+  channel.postMessage({ id: 0, rows: [] } satisfies PgliteReply);
+  // One statement at a time, in arrival order (PGlite itself serialises them too).
+  let chain = Promise.resolve();
+  channel.on('message', (request: PgliteRequest) => {
+    chain = chain.then(async () => {
+      try {
+        if (request.op === 'query') {
+          const result = await lite.query(request.sql, request.params);
+          channel.postMessage({ id: request.id, rows: result.rows } satisfies PgliteReply);
+        } else if (request.op === 'exec') {
+          await lite.exec(request.sql);
+          channel.postMessage({ id: request.id, rows: [] } satisfies PgliteReply);
+        } else {
+          await lite.close();
+          channel.postMessage({ id: request.id, rows: [] } satisfies PgliteReply);
+          channel.close();
+        }
+      } catch (error) {
+        channel.postMessage({ id: request.id, error: serialiseError(error) } satisfies PgliteReply);
+      }
+    });
+  });
+}
+
+void main(port);
