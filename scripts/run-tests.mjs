@@ -34,7 +34,18 @@ if (selected.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...selected],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=2',
+    // A test that leaks a handle (a server left open by a failed after() hook) must not hang CI,
+    // and no single test may run forever: both end in a failure with a name instead.
+    '--test-force-exit',
+    '--test-timeout=300000',
+    ...selected,
+  ],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);
