@@ -120,8 +120,9 @@ ANALYZE llm_traces; ANALYZE llm_traces_daily;`);
     const gateway = createGateway(config, pino({ level: 'warn' }));
     const base = await gateway.start();
     closeAll = () => gateway.close();
-    for (let attempt = 0; attempt < 200; attempt += 1) {
-      if ((await fetch(`${base}/admin/stats/live`)).status === 200) break;
+    // Wait for the trace database (overview reads it), not only for the HTTP server (live).
+    for (let attempt = 0; attempt < 300; attempt += 1) {
+      if ((await fetch(`${base}/admin/stats/overview?since=1h`)).status === 200) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
