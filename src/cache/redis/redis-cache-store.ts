@@ -3,7 +3,7 @@
 
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
-import { Redis } from 'ioredis';
+import { createFailFastRedis } from '../../lib/create-fail-fast-redis.js';
 import type { CacheLogPage, CacheStore } from '../cache-store.js';
 import { publishCacheEvent } from '../cache-events.js';
 
@@ -46,31 +46,18 @@ export async function decodeStoredValue(stored: Buffer): Promise<Buffer> {
 }
 
 export function createRedisCacheStore(options: RedisCacheStoreOptions): CacheStore {
-  const redis = new Redis(options.url, {
+  const redis = createFailFastRedis({
+    url: options.url,
     keyPrefix: options.keyPrefix,
-    commandTimeout: options.commandTimeoutMs,
-    connectTimeout: options.connectTimeoutMs,
-    // Fail at once while disconnected instead of queueing requests behind a dead Redis.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    // Keep trying to reconnect in the background, at most every 2 s.
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-    lazyConnect: false,
+    commandTimeoutMs: options.commandTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+    onAvailability: (state) =>
+      publishCacheEvent({
+        type: 'store-state',
+        store: 'redis',
+        state: state ? 'available' : 'unavailable',
+      }),
   });
-  let available: boolean | undefined;
-  const setAvailable = (state: boolean) => {
-    if (available === state) return;
-    available = state;
-    publishCacheEvent({
-      type: 'store-state',
-      store: 'redis',
-      state: state ? 'available' : 'unavailable',
-    });
-  };
-  redis.on('ready', () => setAvailable(true));
-  // ioredis emits 'error' for every failed reconnect; an unhandled 'error' event would crash.
-  redis.on('error', () => setAvailable(false));
-  redis.on('end', () => setAvailable(false));
 
   async function run<T>(operation: string, command: () => Promise<T>): Promise<T> {
     try {

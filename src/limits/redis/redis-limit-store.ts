@@ -2,7 +2,7 @@
 // which reloads on NOSCRIPT), a timeout on every command and no offline queue, so a Redis outage
 // fails fast with LimitStoreUnavailableError and the caller applies its failure policy.
 
-import { Redis } from 'ioredis';
+import { createFailFastRedis } from '../../lib/create-fail-fast-redis.js';
 import {
   LimitStoreUnavailableError,
   type LimitStore,
@@ -43,30 +43,17 @@ function toNumbers(reply: unknown): number[] {
 }
 
 export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLimitStore {
-  const redis = new Redis(options.url, {
-    commandTimeout: options.commandTimeoutMs,
-    connectTimeout: options.connectTimeoutMs,
-    // Fail at once while disconnected instead of queueing requests behind a dead Redis.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    // Keep reconnecting in the background, at most every 2 s.
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-    lazyConnect: false,
+  const redis = createFailFastRedis({
+    url: options.url,
+    commandTimeoutMs: options.commandTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+    onAvailability: (state) =>
+      publishLimitEvent({
+        type: 'store-state',
+        store: 'redis',
+        state: state ? 'available' : 'unavailable',
+      }),
   });
-  let available: boolean | undefined;
-  const setAvailable = (state: boolean) => {
-    if (available === state) return;
-    available = state;
-    publishLimitEvent({
-      type: 'store-state',
-      store: 'redis',
-      state: state ? 'available' : 'unavailable',
-    });
-  };
-  redis.on('ready', () => setAvailable(true));
-  // ioredis emits 'error' for every failed reconnect; an unhandled 'error' event would crash.
-  redis.on('error', () => setAvailable(false));
-  redis.on('end', () => setAvailable(false));
 
   redis.defineCommand('switchyardReserveTokens', { lua: reserveTokensScript });
   redis.defineCommand('switchyardAdjustTokens', { lua: adjustTokensScript });
