@@ -13,11 +13,10 @@ import {
   type StreamPart,
 } from '../../core/index.js';
 import type { AbortScope } from '../../lib/abort-scope.js';
-import { readCappedText } from '../../lib/read-capped-text.js';
 import { SseDecoder } from '../../lib/sse-decoder.js';
-import { redactExcerpt } from '../shared/redact-excerpt.js';
 import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
+import { readUpstreamJson, sendUpstreamRequest } from '../shared/send-upstream-request.js';
 import { latestAnthropicVersion, type AnthropicMessage } from './anthropic-api.js';
 import { createAnthropicHttpError, createAnthropicTransportError } from './anthropic-error.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
@@ -99,7 +98,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     };
   }
 
-  async function send(
+  const errors = { transport: createAnthropicTransportError, http: createAnthropicHttpError };
+
+  function send(
     path: string,
     body: unknown,
     call: ProviderCall<unknown>,
@@ -114,54 +115,28 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       ...(stream ? { accept: 'text/event-stream' } : {}),
     };
     if (betas.length > 0) headers['anthropic-beta'] = betas.join(',');
-    let response: ResponseData;
-    try {
-      response = await options.dispatcher.request({
-        path: basePath + path,
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal: scope.signal,
-        // The scope's timers cut hangs, each with its kind: a stream's first-event timer (armed
-        // before sending: a hang before or after the headers) and idle timer (from the first
-        // event), a non-stream answer's total timer. undici's header timer is off so it cannot
-        // pre-empt them under the wrong name; its body timer is a non-stream body's idle timeout.
-        headersTimeout: 0,
-        bodyTimeout: stream ? 0 : call.timeouts.idleMs,
-      });
-    } catch (error) {
-      throw createAnthropicTransportError(error, origin, scope.signal);
-    }
-    if (response.statusCode >= 400) {
-      const text = await readCappedText(response.body).catch(() => '');
-      throw createAnthropicHttpError(response.statusCode, response.headers, text, origin);
-    }
-    return response;
+    return sendUpstreamRequest({
+      dispatcher: options.dispatcher,
+      path: basePath + path,
+      headers,
+      body: JSON.stringify(body),
+      scope,
+      stream,
+      idleMs: call.timeouts.idleMs,
+      origin,
+      errors,
+    });
   }
 
   const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
 
-  async function readJson<T>(
+  function readJson<T>(
     response: ResponseData,
     call: ProviderCall<unknown>,
     scope: AbortScope,
   ): Promise<T> {
     const origin = { provider: options.name, deployment: call.deployment.id };
-    let text: string;
-    try {
-      text = await response.body.text();
-    } catch (error) {
-      throw createAnthropicTransportError(error, origin, scope.signal);
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new UpstreamError(`${options.name} sent a body that is not JSON`, {
-        ...origin,
-        kind: 'malformed',
-        bodyExcerpt: redactExcerpt(text),
-      });
-    }
+    return readUpstreamJson<T>(response, { origin, scope, errors });
   }
 
   function buildBody(call: ProviderCall<ChatRequest>): Record<string, unknown> {

@@ -14,12 +14,12 @@ import {
 } from '../../core/index.js';
 import type { AbortScope } from '../../lib/abort-scope.js';
 import { EventStreamDecoder } from '../../lib/event-stream-decoder.js';
-import { readCappedText } from '../../lib/read-capped-text.js';
 import type { BedrockConverseResponse, BedrockInputTokensMode } from './bedrock-api.js';
 import { createBedrockHttpError, createBedrockTransportError } from './bedrock-error.js';
 import { redactExcerpt } from '../shared/redact-excerpt.js';
 import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
+import { readUpstreamJson, sendUpstreamRequest } from '../shared/send-upstream-request.js';
 import { convertBedrockResponse } from './convert-bedrock-response.js';
 import { BedrockStreamConverter } from './convert-bedrock-stream.js';
 import { convertToBedrockRequest } from './convert-to-bedrock-request.js';
@@ -50,6 +50,8 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
   const basePath = base.pathname.replace(/\/$/, '');
   const sign = createBedrockRequestSigner(options.auth, options.now);
 
+  const errors = { transport: createBedrockTransportError, http: createBedrockHttpError };
+
   async function send(
     operation: 'converse' | 'converse-stream',
     body: string,
@@ -60,9 +62,9 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
     // The model ID (or inference-profile ID, or ARN) is one path segment, percent-encoded.
     const path = `${basePath}/model/${encodeURIComponent(call.deployment.model)}/${operation}`;
     const stream = operation === 'converse-stream';
-    let response: ResponseData;
+    let headers: Record<string, string>;
     try {
-      const headers = await sign({
+      headers = await sign({
         method: 'POST',
         host: base.host,
         path,
@@ -73,27 +75,20 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
         },
         body,
       });
-      response = await options.dispatcher.request({
-        path,
-        method: 'POST',
-        headers,
-        body,
-        signal: scope.signal,
-        // The scope's timers cut hangs with their own kinds (first event for streams, total for
-        // a non-stream answer, whose headers only come when it is complete). undici's body timer
-        // is the idle timeout of a non-stream body; a stream's idle timer starts at its first
-        // event (readStream), so a slow first token after the headers is not cut as "idle".
-        headersTimeout: 0,
-        bodyTimeout: stream ? 0 : call.timeouts.idleMs,
-      });
     } catch (error) {
       throw createBedrockTransportError(error, origin, scope.signal);
     }
-    if (response.statusCode >= 400) {
-      const text = await readCappedText(response.body).catch(() => '');
-      throw createBedrockHttpError(response.statusCode, response.headers, text, origin);
-    }
-    return response;
+    return sendUpstreamRequest({
+      dispatcher: options.dispatcher,
+      path,
+      headers,
+      body,
+      scope,
+      stream,
+      idleMs: call.timeouts.idleMs,
+      origin,
+      errors,
+    });
   }
 
   const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
@@ -137,27 +132,16 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
       try {
         const body = JSON.stringify(convertToBedrockRequest(call.request));
         const response = await send('converse', body, call, scope);
-        let text: string;
-        try {
-          text = await response.body.text();
-        } catch (error) {
-          throw createBedrockTransportError(error, origin, scope.signal);
-        }
-        let raw: BedrockConverseResponse;
-        try {
-          raw = JSON.parse(text) as BedrockConverseResponse;
-        } catch {
-          throw new UpstreamError(`${options.name} sent a body that is not JSON`, {
-            ...origin,
-            kind: 'malformed',
-            bodyExcerpt: redactExcerpt(text),
-          });
-        }
+        const raw = await readUpstreamJson<BedrockConverseResponse>(response, {
+          origin,
+          scope,
+          errors,
+        });
         if (!raw || typeof raw !== 'object' || !raw.output?.message) {
           throw new UpstreamError(`${options.name} sent a response without output.message`, {
             ...origin,
             kind: 'malformed',
-            bodyExcerpt: redactExcerpt(text),
+            bodyExcerpt: redactExcerpt(JSON.stringify(raw)),
           });
         }
         const requestId = headerValue(response.headers, 'x-amzn-requestid');

@@ -12,7 +12,6 @@ import {
   type StreamPart,
 } from '../../core/index.js';
 import type { AbortScope } from '../../lib/abort-scope.js';
-import { readCappedText } from '../../lib/read-capped-text.js';
 import { SseDecoder } from '../../lib/sse-decoder.js';
 import type { OpenAIChatCompletion, OpenAIUsage } from './openai-api.js';
 import { convertOpenAIResponse } from './convert-openai-response.js';
@@ -21,8 +20,8 @@ import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
+import { readUpstreamJson, sendUpstreamRequest } from '../shared/send-upstream-request.js';
 import { createOpenAIHttpError, createOpenAITransportError } from './openai-error.js';
-import { redactExcerpt } from '../shared/redact-excerpt.js';
 
 export interface OpenAIProviderOptions {
   name: string;
@@ -45,67 +44,37 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   if (options.apiKey) baseHeaders.authorization = `Bearer ${options.apiKey}`;
   const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
 
-  async function send(
+  const errors = { transport: createOpenAITransportError, http: createOpenAIHttpError };
+
+  function send(
     path: string,
     body: unknown,
     call: ProviderCall<unknown>,
     scope: AbortScope,
     stream: boolean,
   ): Promise<ResponseData> {
-    const origin = { provider: options.name, deployment: call.deployment.id };
-    let response: ResponseData;
-    try {
-      response = await options.dispatcher.request({
-        path: basePath + path,
-        method: 'POST',
-        headers: stream ? streamHeaders : baseHeaders,
-        body: JSON.stringify(body),
-        signal: scope.signal,
-        // The scope's own timers cut hangs, each with its kind: a stream's first-event timer
-        // (set before sending, so it covers a hang before and after the headers) and idle timer;
-        // a non-stream answer, whose headers come only when it is complete, by the total timer.
-        // undici's header timer is off so it cannot pre-empt them under the wrong name; its body
-        // timer is the idle timeout of a non-stream body.
-        headersTimeout: 0,
-        bodyTimeout: stream ? 0 : call.timeouts.idleMs,
-      });
-    } catch (error) {
-      throw createOpenAITransportError(error, origin, scope.signal);
-    }
-    if (response.statusCode >= 400) {
-      const text = await readCappedText(response.body).catch(() => '');
-      throw createOpenAIHttpError(response.statusCode, response.headers, text, origin);
-    }
-    return response;
+    return sendUpstreamRequest({
+      dispatcher: options.dispatcher,
+      path: basePath + path,
+      headers: stream ? streamHeaders : baseHeaders,
+      body: JSON.stringify(body),
+      scope,
+      stream,
+      idleMs: call.timeouts.idleMs,
+      origin: { provider: options.name, deployment: call.deployment.id },
+      errors,
+    });
   }
 
   const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
 
-  async function readJson<T>(
+  function readJson<T>(
     response: ResponseData,
     call: ProviderCall<unknown>,
     scope: AbortScope,
   ): Promise<T> {
-    let text: string;
-    try {
-      text = await response.body.text();
-    } catch (error) {
-      throw createOpenAITransportError(
-        error,
-        { provider: options.name, deployment: call.deployment.id },
-        scope.signal,
-      );
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new UpstreamError(`${options.name} sent a body that is not JSON`, {
-        provider: options.name,
-        deployment: call.deployment.id,
-        kind: 'malformed',
-        bodyExcerpt: redactExcerpt(text),
-      });
-    }
+    const origin = { provider: options.name, deployment: call.deployment.id };
+    return readUpstreamJson<T>(response, { origin, scope, errors });
   }
 
   function readStream(
