@@ -79,6 +79,9 @@ function describeSkipped(skipped: SkippedDeployment): string {
     : `${skipped.deployment.id} (circuit half-open, probe in flight)`;
 }
 
+/** Below this much time left before the request deadline, no new attempt is started. */
+export const minimumAttemptMs = 50;
+
 function clampTimeouts(timeouts: Timeouts, remainingMs: number): Timeouts {
   return {
     ...timeouts,
@@ -116,7 +119,9 @@ export async function runFallbackChain(options: FallbackChainOptions): Promise<v
     const policy = options.retryPolicyFor(deployment);
     for (let retry = 0; ; retry++) {
       const remainingMs = options.deadlineAt - clock.now();
-      if (remainingMs <= 0) {
+      // Timers fire a little early or late: an attempt started with a few milliseconds left
+      // cannot get an answer, it only sends (and may bill) a request. Treat it as the deadline.
+      if (remainingMs < minimumAttemptMs) {
         deadlineReached = true;
         break chain;
       }
