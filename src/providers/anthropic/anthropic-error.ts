@@ -4,18 +4,16 @@
 
 import {
   UpstreamError,
-  classifyTransportError,
   classifyUpstreamStatus,
   parseRetryAfterMs,
   type UpstreamErrorKind,
 } from '../../core/index.js';
+import { createTransportError } from '../shared/create-transport-error.js';
 import { redactExcerpt } from '../shared/redact-excerpt.js';
+import type { UpstreamOrigin } from '../shared/send-upstream-request.js';
 import type { AnthropicErrorBody } from './anthropic-api.js';
 
-interface Origin {
-  provider: string;
-  deployment: string;
-}
+type Origin = UpstreamOrigin;
 
 function parseErrorBody(bodyText: string): AnthropicErrorBody['error'] | undefined {
   try {
@@ -86,17 +84,5 @@ export function createAnthropicStreamError(
   });
 }
 
-/** A thrown transport error (connect, reset, undici timeouts) or an abort → UpstreamError. */
-export function createAnthropicTransportError(
-  error: unknown,
-  origin: Origin,
-  signal: AbortSignal,
-): UpstreamError {
-  if (signal.aborted && signal.reason instanceof UpstreamError) return signal.reason;
-  const kind = classifyTransportError(error) ?? 'connect';
-  const code = (error as { code?: string }).code;
-  return new UpstreamError(
-    `${origin.provider} request failed (${code ?? (error as Error).name}): ${(error as Error).message}`,
-    { ...origin, kind, cause: error },
-  );
-}
+/** Transport failures are classified alike for every provider. */
+export const createAnthropicTransportError = createTransportError;

@@ -3,17 +3,15 @@
 
 import {
   UpstreamError,
-  classifyTransportError,
   classifyUpstreamStatus,
   parseRetryAfterMs,
   type UpstreamErrorKind,
 } from '../../core/index.js';
+import { createTransportError } from '../shared/create-transport-error.js';
 import { redactExcerpt } from '../shared/redact-excerpt.js';
+import type { UpstreamOrigin } from '../shared/send-upstream-request.js';
 
-interface Origin {
-  provider: string;
-  deployment: string;
-}
+type Origin = UpstreamOrigin;
 
 function messageOf(bodyText: string): string | undefined {
   try {
@@ -62,17 +60,5 @@ export function createOpenAIStreamError(error: unknown, origin: Origin): Upstrea
   });
 }
 
-/** A thrown transport error (connect, reset, undici timeouts) or an abort → UpstreamError. */
-export function createOpenAITransportError(
-  error: unknown,
-  origin: Origin,
-  signal: AbortSignal,
-): UpstreamError {
-  if (signal.aborted && signal.reason instanceof UpstreamError) return signal.reason;
-  const kind = classifyTransportError(error) ?? 'connect';
-  const code = (error as { code?: string }).code;
-  return new UpstreamError(
-    `${origin.provider} request failed (${code ?? (error as Error).name}): ${(error as Error).message}`,
-    { ...origin, kind, cause: error },
-  );
-}
+/** Transport failures are classified alike for every provider. */
+export const createOpenAITransportError = createTransportError;
