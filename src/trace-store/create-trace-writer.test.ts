@@ -154,4 +154,40 @@ describe('trace writer and spool', () => {
     assert.ok(stats.dropped > 0, 'a full spool drops rows');
     assert.equal(stats.spooledRows + stats.dropped, 211, 'every row is either spooled or counted');
   });
+
+  it('writes full batches while rows arrive faster than an insert takes; a partial batch waits for the timer', async () => {
+    // Each statement has a fixed cost (~3 ms on embedded PGlite whatever its size): draining the
+    // few rows that arrived during the previous insert, again and again, kept the database busy
+    // with 10-row statements at 1,000 req/s. Only full batches go before the flush interval.
+    const batches: number[] = [];
+    const slow: Database = {
+      kind: 'postgres',
+      async query<Row>(_sql: string, params: unknown[] = []) {
+        batches.push((params[0] as unknown[]).length);
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        return { rows: [] as Row[] };
+      },
+      exec: async () => undefined,
+      withConnection: (work) => work(slow),
+      close: async () => undefined,
+    };
+    const writer = createTraceWriter({
+      connect: () => Promise.resolve(slow),
+      spool: createTraceSpool({ dir: join(dir, 'batches'), maxBytes: 1_000_000 }),
+      batchSize: 20,
+      flushIntervalMs: 60_000,
+      queueLimit: 10_000,
+    });
+    writer.start();
+    for (let index = 0; index < 210; index += 1) {
+      writer.enqueue(record());
+      if (index % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(batches, new Array<number>(10).fill(20), 'only full batches before the timer');
+    assert.equal(writer.stats().queueDepth, 10);
+    await writer.close();
+    assert.deepEqual(batches.slice(10), [10], 'close writes the partial batch');
+    assert.equal(writer.stats().written, 210);
+  });
 });

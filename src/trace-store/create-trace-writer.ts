@@ -57,6 +57,7 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
   let retryMs = baseRetryMs;
   let running: Promise<void> | undefined;
   let again = false;
+  let partialWanted = false;
   let closing = false;
   let closed = false;
   const counters = { written: 0, spooled: 0, replayed: 0, dropped: 0, failures: 0 };
@@ -144,11 +145,17 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
     return true;
   }
 
-  async function drain(): Promise<void> {
+  /**
+   * Writes the queue in batches. Before the flush interval is up (`partial` false) only full
+   * batches go: a statement has a fixed cost (~3 ms on embedded PGlite), and draining the few rows
+   * that arrived during the previous insert, again and again, kept the database busy with 10-row
+   * statements.
+   */
+  async function drain(partial: boolean): Promise<void> {
     await spool.init();
     // Replay before new rows only when the database answers; otherwise new rows join the spool.
     let databaseUp = spool.rows === 0 ? true : await replaySpool();
-    while (queue.length > 0) {
+    while (queue.length >= (partial ? 1 : batchSize)) {
       const batch = queue.splice(0, batchSize);
       if (databaseUp && (await tryInsert(batch))) {
         counters.written += batch.length;
@@ -160,7 +167,9 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
     }
   }
 
-  function run(): Promise<void> {
+  /** `partial`: write a batch smaller than batchSize too (the flush interval is up, or a flush). */
+  function run(partial: boolean): Promise<void> {
+    if (partial) partialWanted = true;
     if (running) {
       again = true;
       return running;
@@ -169,7 +178,9 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
       try {
         do {
           again = false;
-          await drain();
+          const withPartial = partialWanted;
+          partialWanted = false;
+          await drain(withPartial);
         } while (again && queue.length > 0);
       } catch (error) {
         options.onError?.(error, 'flush');
@@ -181,13 +192,13 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
   }
 
   const timer = setInterval(() => {
-    if (queue.length > 0 || (spool.rows > 0 && Date.now() >= retryAt)) void run();
+    if (queue.length > 0 || (spool.rows > 0 && Date.now() >= retryAt)) void run(true);
   }, options.flushIntervalMs);
   timer.unref();
 
   return {
     start() {
-      void ensureDatabase().then(() => run());
+      void ensureDatabase().then(() => run(false));
     },
     enqueue(record) {
       if (closed) {
@@ -195,7 +206,7 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
         return;
       }
       queue.push(record);
-      if (queue.length >= batchSize && !running) void run();
+      if (queue.length >= batchSize && !running) void run(false);
       if (queue.length > queueLimit) {
         // Over the bound (the writer cannot keep up): move the backlog to disk at once.
         const overflow = queue;
@@ -204,8 +215,8 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
       }
     },
     async flush() {
-      await run();
-      if (queue.length > 0) await run();
+      await run(true);
+      if (queue.length > 0) await run(true);
     },
     database() {
       return closed ? undefined : database;
