@@ -9,3 +9,4 @@ export * from './gateway-error.js';
 export * from './provider.js';
 export * from './classify-upstream-failure.js';
 export * from './surface.js';
+export * from './encoded-json.js';

@@ -48,6 +48,8 @@ export interface ChatResult {
   response: ChatResponse;
   /** The upstream body, when it is already in the caller's wire format (fast path). */
   raw?: Record<string, unknown>;
+  /** The bytes `raw` was parsed from: sent as they are when the surface answers with `raw`. */
+  rawBytes?: Buffer;
 }
 
 export interface Provider {

@@ -2,6 +2,7 @@
 // written one event per write (no coalescing), and the client's disconnect observed.
 
 import type { ServerResponse } from 'node:http';
+import { EncodedJson } from '../core/index.js';
 import type { ResponseSink } from '../pipeline/request-context.js';
 
 const streamHeaders = {
@@ -30,14 +31,13 @@ export function createResponseSink(response: ServerResponse): ResponseSink & { s
     },
     sendJson(status, body, extraHeaders) {
       this.status = status;
-      const text = JSON.stringify(body);
-      response.writeHead(status, {
-        ...headers,
-        ...extraHeaders,
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-      });
-      response.end(text);
+      // An upstream body forwarded unchanged goes out as the bytes it came as.
+      const payload = body instanceof EncodedJson ? body.bytes : Buffer.from(JSON.stringify(body));
+      for (const name in extraHeaders) headers[name] = extraHeaders[name] as string;
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(payload.length);
+      response.writeHead(status, headers);
+      response.end(payload);
     },
     startStream() {
       this.status = 200;

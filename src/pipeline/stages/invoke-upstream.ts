@@ -5,6 +5,7 @@
 // error event in the surface's format, never a clean end.
 
 import {
+  EncodedJson,
   GatewayError,
   UpstreamError,
   isUpstreamError,
@@ -188,7 +189,12 @@ async function runAttempt(
   context.usage = result.response.usage;
   context.finishReason = result.response.finishReason;
   context.chatResponse = result.response;
-  sink.sendJson(200, context.surface.encodeChat(result.response, result.raw, context.requestId));
+  const body = context.surface.encodeChat(result.response, result.raw, context.requestId);
+  // The surface answers with the upstream body unchanged (passthrough): forward its bytes.
+  sink.sendJson(
+    200,
+    body === result.raw && result.rawBytes ? new EncodedJson(body, result.rawBytes) : body,
+  );
   return { type: 'served' };
 }
 

@@ -16,7 +16,11 @@ import type { AbortScope } from '../../lib/abort-scope.js';
 import { SseDecoder } from '../../lib/sse-decoder.js';
 import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
-import { readUpstreamJson, sendUpstreamRequest } from '../shared/send-upstream-request.js';
+import {
+  readUpstreamJson,
+  readUpstreamJsonBytes,
+  sendUpstreamRequest,
+} from '../shared/send-upstream-request.js';
 import { latestAnthropicVersion, type AnthropicMessage } from './anthropic-api.js';
 import { createAnthropicHttpError, createAnthropicTransportError } from './anthropic-error.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
@@ -182,7 +186,11 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
         const body = buildBody(call);
         delete body.stream;
         const response = await send('/v1/messages', body, call, scope, false);
-        const raw = await readJson<AnthropicMessage>(response, call, scope);
+        const { value: raw, bytes } = await readUpstreamJsonBytes<AnthropicMessage>(response, {
+          origin: { provider: options.name, deployment: call.deployment.id },
+          scope,
+          errors,
+        });
         if (!raw || typeof raw !== 'object' || !Array.isArray(raw.content)) {
           throw new UpstreamError(`${options.name} sent a message without content`, {
             provider: options.name,
@@ -191,7 +199,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
           });
         }
         const result: ChatResult = { response: convertAnthropicResponse(raw) };
-        if (call.passthroughBody) result.raw = raw as unknown as Record<string, unknown>;
+        if (call.passthroughBody) {
+          result.raw = raw as unknown as Record<string, unknown>;
+          result.rawBytes = bytes;
+        }
         return result;
       } finally {
         scope.dispose();

@@ -20,7 +20,11 @@ import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
-import { readUpstreamJson, sendUpstreamRequest } from '../shared/send-upstream-request.js';
+import {
+  readUpstreamJson,
+  readUpstreamJsonBytes,
+  sendUpstreamRequest,
+} from '../shared/send-upstream-request.js';
 import { createOpenAIHttpError, createOpenAITransportError } from './openai-error.js';
 
 export interface OpenAIProviderOptions {
@@ -109,7 +113,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       try {
         const body = convertToOpenAIRequest(call.request, call.deployment, call.passthroughBody);
         const response = await send('/chat/completions', body, call, scope, false);
-        const raw = await readJson<OpenAIChatCompletion>(response, call, scope);
+        const origin = { provider: options.name, deployment: call.deployment.id };
+        const { value: raw, bytes } = await readUpstreamJsonBytes<OpenAIChatCompletion>(response, {
+          origin,
+          scope,
+          errors,
+        });
         if (!raw || typeof raw !== 'object' || !Array.isArray(raw.choices)) {
           throw new UpstreamError(`${options.name} sent a response without choices`, {
             provider: options.name,
@@ -118,7 +127,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
           });
         }
         const result: ChatResult = { response: convertOpenAIResponse(raw) };
-        if (call.passthroughBody) result.raw = raw as unknown as Record<string, unknown>;
+        if (call.passthroughBody) {
+          result.raw = raw as unknown as Record<string, unknown>;
+          result.rawBytes = bytes;
+        }
         return result;
       } finally {
         scope.dispose();

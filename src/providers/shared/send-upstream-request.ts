@@ -70,14 +70,32 @@ export async function readUpstreamJson<T>(
   response: Dispatcher.ResponseData,
   options: { origin: UpstreamOrigin; scope: AbortScope; errors: UpstreamErrorFactories },
 ): Promise<T> {
-  let text: string;
+  return (await readUpstreamJsonBytes<T>(response, options)).value;
+}
+
+const utf8Bom = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * readUpstreamJson, also resolving with the body's bytes (without a UTF-8 byte-order mark), so a
+ * passthrough answer can be forwarded as it came instead of serialised again.
+ */
+export async function readUpstreamJsonBytes<T>(
+  response: Dispatcher.ResponseData,
+  options: { origin: UpstreamOrigin; scope: AbortScope; errors: UpstreamErrorFactories },
+): Promise<{ value: T; bytes: Buffer }> {
+  let bytes: Buffer;
   try {
-    text = await response.body.text();
+    const body = await response.body.bytes();
+    bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   } catch (error) {
     throw options.errors.transport(error, options.origin, options.scope.signal);
   }
+  if (bytes[0] === utf8Bom[0] && bytes[1] === utf8Bom[1] && bytes[2] === utf8Bom[2]) {
+    bytes = bytes.subarray(3);
+  }
+  const text = bytes.toString('utf8');
   try {
-    return JSON.parse(text) as T;
+    return { value: JSON.parse(text) as T, bytes };
   } catch {
     throw new UpstreamError(`${options.origin.provider} sent a body that is not JSON`, {
       ...options.origin,
