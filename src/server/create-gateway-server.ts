@@ -106,7 +106,9 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     const sink = createResponseSink(response);
     sink.setHeader('x-switchyard-request-id', requestId);
     let context: RequestContext | undefined;
-    response.once('close', () => {
+    // A response closes once: `on` spares the wrapper `once` allocates per request.
+    response.on('close', () => {
+      sink.markClosed();
       if (!response.writableFinished) controller.abort(new Error('client disconnected'));
       finishOne();
       if (context) {

@@ -1,5 +1,6 @@
 // ResponseSink over node:http's ServerResponse: headers gathered until the first write, SSE
-// written one event per write (no coalescing), and the client's disconnect observed.
+// written one event per write (no coalescing), and the client's disconnect observed. A class:
+// one per request, so its methods are shared rather than closures made per request.
 
 import type { ServerResponse } from 'node:http';
 import { EncodedJson } from '../core/index.js';
@@ -10,44 +11,65 @@ const streamHeaders = {
   'cache-control': 'no-cache',
   'x-accel-buffering': 'no',
   connection: 'keep-alive',
-};
+} as const;
 
-export function createResponseSink(response: ServerResponse): ResponseSink & { status: number } {
-  const headers: Record<string, string> = {};
-  let closed = false;
-  response.once('close', () => {
-    closed = true;
-  });
-  return {
-    status: 200,
-    get headersSent() {
-      return response.headersSent;
-    },
-    get closed() {
-      return closed || response.destroyed;
-    },
-    setHeader(name, value) {
-      headers[name] = value;
-    },
-    sendJson(status, body, extraHeaders) {
-      this.status = status;
-      // An upstream body forwarded unchanged goes out as the bytes it came as.
-      const payload = body instanceof EncodedJson ? body.bytes : Buffer.from(JSON.stringify(body));
-      for (const name in extraHeaders) headers[name] = extraHeaders[name] as string;
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(payload.length);
-      response.writeHead(status, headers);
-      response.end(payload);
-    },
-    startStream() {
-      this.status = 200;
-      response.writeHead(200, { ...headers, ...streamHeaders });
-    },
-    write(text) {
-      if (!closed) response.write(text);
-    },
-    end() {
-      if (!response.writableEnded) response.end();
-    },
-  };
+export class HttpResponseSink implements ResponseSink {
+  status = 200;
+  readonly #response: ServerResponse;
+  readonly #headers: Record<string, string> = {};
+  #closed = false;
+
+  constructor(response: ServerResponse) {
+    this.#response = response;
+  }
+
+  /** The server calls this from the response's 'close' event. */
+  markClosed(): void {
+    this.#closed = true;
+  }
+
+  get headersSent(): boolean {
+    return this.#response.headersSent;
+  }
+
+  get closed(): boolean {
+    return this.#closed || this.#response.destroyed;
+  }
+
+  setHeader(name: string, value: string): void {
+    this.#headers[name] = value;
+  }
+
+  sendJson(status: number, body: unknown, extraHeaders?: Record<string, string>): void {
+    this.status = status;
+    // An upstream body forwarded unchanged goes out as the bytes it came as.
+    const payload = body instanceof EncodedJson ? body.bytes : Buffer.from(JSON.stringify(body));
+    const headers = this.#headers;
+    for (const name in extraHeaders) headers[name] = extraHeaders[name] as string;
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(payload.length);
+    this.#response.writeHead(status, headers);
+    this.#response.end(payload);
+  }
+
+  startStream(): void {
+    this.status = 200;
+    const headers = this.#headers;
+    for (const name in streamHeaders) {
+      headers[name] = streamHeaders[name as keyof typeof streamHeaders];
+    }
+    this.#response.writeHead(200, headers);
+  }
+
+  write(text: string): void {
+    if (!this.#closed) this.#response.write(text);
+  }
+
+  end(): void {
+    if (!this.#response.writableEnded) this.#response.end();
+  }
+}
+
+export function createResponseSink(response: ServerResponse): HttpResponseSink {
+  return new HttpResponseSink(response);
 }

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { createAbortScope } from './abort-scope.js';
+
+describe('abort scope', () => {
+  it('follows its parent: aborted with the parent reason, also when created after it', () => {
+    const parent = new AbortController();
+    const scope = createAbortScope(parent.signal);
+    assert.equal(scope.signal.aborted, false);
+    parent.abort(new Error('client left'));
+    assert.equal(scope.signal.aborted, true);
+    assert.equal((scope.signal.reason as Error).message, 'client left');
+    const late = createAbortScope(parent.signal);
+    assert.equal((late.signal.reason as Error).message, 'client left');
+  });
+
+  it('a timer aborts with its reason; a cancelled one does not', async () => {
+    const scope = createAbortScope(new AbortController().signal);
+    const cancel = scope.setTimer(5, () => new Error('first'));
+    cancel();
+    scope.setTimer(10, () => new Error('total'));
+    await sleep(30);
+    assert.equal((scope.signal.reason as Error).message, 'total');
+  });
+
+  it('an idle timer is re-armed by touch and fires after the silence', async () => {
+    const scope = createAbortScope(new AbortController().signal);
+    const idle = scope.setIdleTimer(40, () => new Error('idle'));
+    for (let index = 0; index < 4; index += 1) {
+      await sleep(15);
+      idle.touch();
+    }
+    assert.equal(scope.signal.aborted, false, 'touched every 15 ms: still alive after 60 ms');
+    await sleep(80);
+    assert.equal((scope.signal.reason as Error).message, 'idle');
+  });
+
+  it('dispose cancels the timers and detaches from the parent, twice without harm', async () => {
+    const parent = new AbortController();
+    const scope = createAbortScope(parent.signal);
+    scope.setTimer(5, () => new Error('total'));
+    scope.setIdleTimer(5, () => new Error('idle')).touch();
+    scope.dispose();
+    scope.dispose();
+    parent.abort(new Error('later'));
+    await sleep(20);
+    assert.equal(scope.signal.aborted, false);
+  });
+
+  it('the first reason wins', () => {
+    const scope = createAbortScope(new AbortController().signal);
+    scope.abort(new Error('one'));
+    scope.abort(new Error('two'));
+    assert.equal((scope.signal.reason as Error).message, 'one');
+  });
+});
