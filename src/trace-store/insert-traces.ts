@@ -6,91 +6,51 @@
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
 
-/** Each column with its SQL type: the batch travels as one array per column (see insertTraces). */
-const columns = [
-  ['time', 'timestamptz'],
-  ['request_id', 'text'],
-  ['key_id', 'text'],
-  ['user_id', 'text'],
-  ['session_id', 'text'],
-  ['feature', 'text'],
-  ['region', 'text'],
-  ['surface', 'text'],
-  ['operation', 'text'],
-  ['requested_model', 'text'],
-  ['routed_model', 'text'],
-  ['provider', 'text'],
-  ['deployment', 'text'],
-  ['route_reason', 'text'],
-  ['attempts', 'jsonb'],
-  ['attempt_count', 'smallint'],
-  ['cache_status', 'text'],
-  ['input_tokens', 'integer'],
-  ['cached_input_tokens', 'integer'],
-  ['cache_write_tokens', 'integer'],
-  ['output_tokens', 'integer'],
-  ['reasoning_tokens', 'integer'],
-  ['usage_estimated', 'boolean'],
-  ['ttft_ms', 'real'],
-  ['total_ms', 'real'],
-  ['upstream_ms', 'real'],
-  ['overhead_ms', 'real'],
-  ['cost_usd', 'double precision'],
-  ['cache_saved_usd', 'double precision'],
-  ['status', 'smallint'],
-  ['error_code', 'text'],
-  ['error_class', 'text'],
-  ['finish_reason', 'text'],
-  ['streamed', 'boolean'],
-  ['aborted', 'boolean'],
-  ['prompt_text', 'text'],
-  ['response_text', 'text'],
-] as const;
+type Column = readonly [name: string, type: string, value: (record: TraceRecord) => unknown];
+
+/** Each column with its SQL type and its value: the batch travels as one array per column. */
+const columns: readonly Column[] = [
+  ['time', 'timestamptz', (r) => r.time],
+  ['request_id', 'text', (r) => r.requestId],
+  ['key_id', 'text', (r) => r.keyId],
+  ['user_id', 'text', (r) => r.user],
+  ['session_id', 'text', (r) => r.session],
+  ['feature', 'text', (r) => r.feature],
+  ['region', 'text', (r) => r.region],
+  ['surface', 'text', (r) => r.surface],
+  ['operation', 'text', (r) => r.operation],
+  ['requested_model', 'text', (r) => r.requestedModel],
+  ['routed_model', 'text', (r) => r.routedModel],
+  ['provider', 'text', (r) => r.provider],
+  ['deployment', 'text', (r) => r.deployment],
+  ['route_reason', 'text', (r) => r.routeReason],
+  ['attempts', 'jsonb', (r) => JSON.stringify(r.attempts)],
+  ['attempt_count', 'smallint', (r) => r.attempts.length],
+  ['cache_status', 'text', (r) => r.cacheStatus],
+  ['input_tokens', 'integer', (r) => r.inputTokens],
+  ['cached_input_tokens', 'integer', (r) => r.cachedInputTokens],
+  ['cache_write_tokens', 'integer', (r) => r.cacheWriteTokens],
+  ['output_tokens', 'integer', (r) => r.outputTokens],
+  ['reasoning_tokens', 'integer', (r) => r.reasoningTokens],
+  ['usage_estimated', 'boolean', (r) => r.usageEstimated ?? false],
+  ['ttft_ms', 'real', (r) => r.ttftMs],
+  ['total_ms', 'real', (r) => r.totalMs],
+  ['upstream_ms', 'real', (r) => r.upstreamMs],
+  ['overhead_ms', 'real', (r) => r.overheadMs],
+  ['cost_usd', 'double precision', (r) => r.costUsd],
+  ['cache_saved_usd', 'double precision', (r) => r.cacheSavedUsd],
+  ['status', 'smallint', (r) => r.status],
+  ['error_code', 'text', (r) => r.errorCode],
+  ['error_class', 'text', (r) => r.errorClass],
+  ['finish_reason', 'text', (r) => r.finishReason],
+  ['streamed', 'boolean', (r) => r.streamed],
+  ['aborted', 'boolean', (r) => r.aborted],
+  ['prompt_text', 'text', (r) => r.promptText],
+  ['response_text', 'text', (r) => r.responseText],
+];
 
 /** Rows per statement; bigger batches are split (bounds the size of one Bind message). */
 export const maxRowsPerInsert = 5_000;
-
-function valuesOf(record: TraceRecord): unknown[] {
-  return [
-    record.time,
-    record.requestId,
-    record.keyId,
-    record.user,
-    record.session,
-    record.feature,
-    record.region,
-    record.surface,
-    record.operation,
-    record.requestedModel,
-    record.routedModel,
-    record.provider,
-    record.deployment,
-    record.routeReason,
-    JSON.stringify(record.attempts),
-    record.attempts.length,
-    record.cacheStatus,
-    record.inputTokens,
-    record.cachedInputTokens,
-    record.cacheWriteTokens,
-    record.outputTokens,
-    record.reasoningTokens,
-    record.usageEstimated ?? false,
-    record.ttftMs,
-    record.totalMs,
-    record.upstreamMs,
-    record.overheadMs,
-    record.costUsd,
-    record.cacheSavedUsd,
-    record.status,
-    record.errorCode,
-    record.errorClass,
-    record.finishReason,
-    record.streamed,
-    record.aborted,
-    record.promptText,
-    record.responseText,
-  ];
-}
 
 const hitStatuses = `('hit', 'semantic', 'exact')`;
 
@@ -144,11 +104,7 @@ export async function insertTraces(
     }
     return;
   }
-  const params: unknown[][] = columns.map(() => new Array<unknown>(records.length));
-  records.forEach((record, row) => {
-    valuesOf(record).forEach((value, column) => {
-      (params[column] as unknown[])[row] = value;
-    });
-  });
+  // One array per column, filled directly (no array per row).
+  const params = columns.map(([, , value]) => records.map(value));
   await database.query(insertSql, params);
 }
