@@ -43,20 +43,23 @@ export async function* readUpstreamStream<Frame>(
   // Armed at the first event (before it, the first-event timer rules), touched by every chunk.
   let idle: { touch(): void } | undefined;
   let completed = false;
-  const decode = (read: () => Frame[] | void): Frame[] => {
-    if (!options.onDecodeError) return read() ?? [];
+  const onDecodeError = options.onDecodeError;
+  const noFrames: Frame[] = [];
+  // Called once per upstream chunk: no closure per call.
+  const decode = (chunk: Buffer | undefined): Frame[] => {
+    if (!onDecodeError) return (chunk ? decoder.push(chunk) : decoder.end()) ?? noFrames;
     try {
-      return read() ?? [];
+      return (chunk ? decoder.push(chunk) : decoder.end()) ?? noFrames;
     } catch (error) {
-      options.onDecodeError(error as Error, parts);
-      return [];
+      onDecodeError(error as Error, parts);
+      return noFrames;
     }
   };
   try {
     try {
       for await (const chunk of body) {
         idle?.touch();
-        for (const frame of decode(() => decoder.push(chunk as Buffer))) {
+        for (const frame of decode(chunk as Buffer)) {
           if (cancelFirstEvent) {
             cancelFirstEvent();
             cancelFirstEvent = undefined;
@@ -83,7 +86,7 @@ export async function* readUpstreamStream<Frame>(
       yield { type: 'error', error: options.toTransportError(error) };
       return;
     }
-    for (const frame of decode(() => decoder.end())) converter.push(frame, parts);
+    for (const frame of decode(undefined)) converter.push(frame, parts);
     converter.end(parts);
     for (const part of parts) yield part;
     completed = true;
