@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isGatewayError } from '../core/index.js';
 import { createKeyService } from './key-service.js';
 import type { KeyStore, StoredKey } from './key-store.js';
-import { hashKeySecret, type VirtualKey } from './virtual-key.js';
+import { hashKeySecret, hashKeySecretHex, keyHashesEqual, type VirtualKey } from './virtual-key.js';
 
 /** A KeyStore over a Map, counting lookups, that can be made to fail. */
 function mapStore(keys: Map<string, VirtualKey>) {
@@ -109,5 +110,28 @@ describe('key service', () => {
     assert.deepEqual(key?.models, ['fast']);
     assert.equal(key?.source, 'config');
     await assert.rejects(service.authenticate('sy-not-static-0000000000'), /not connected yet/);
+  });
+
+  it('hashes secrets as SHA-256 of their UTF-8 bytes and compares digests exactly', () => {
+    for (const text of [secret, 'static-secret-0123456789', 'sy-ünïcødé-✓-0123', '']) {
+      const expected = createHash('sha256').update(text, 'utf8').digest();
+      assert.equal(hashKeySecretHex(text), expected.toString('hex'));
+      assert.ok(hashKeySecret(text).equals(expected));
+      assert.ok(keyHashesEqual(expected, hashKeySecretHex(text)));
+    }
+    assert.equal(keyHashesEqual(hashKeySecret('a'), hashKeySecretHex('b')), false);
+    assert.equal(keyHashesEqual(hashKeySecret('a'), 'not hex'), false);
+  });
+
+  it('keeps answering a static key after many requests, and never a near miss', async () => {
+    const service = createKeyService({
+      staticKeys: [{ key: 'static-secret-0123456789', user: 'ci' }],
+      cacheTtlMs: 5_000,
+    });
+    const first = await service.authenticate('static-secret-0123456789');
+    assert.equal(first?.user, 'ci');
+    assert.equal(await service.authenticate('static-secret-0123456789'), first);
+    assert.equal(await service.authenticate('static-secret-012345678'), undefined);
+    assert.equal(await service.authenticate('Static-secret-0123456789'), undefined);
   });
 });

