@@ -11,8 +11,76 @@ const replyPrimingTokens = 3;
 // A high-detail image tile budget (85 base + 170 per 512-px tile, 4 tiles): a safe middle.
 const imageTokens = 765;
 
+// Counts of recent texts: the same system prompt, tool list or few-shot turns come back on every
+// request of an application, and tokenizing them is the costly part of an estimate (~45 ns a
+// character). A hit is the tokenizer's own count of an identical text (compared in full), so the
+// estimate is exactly what it would be without the memo. Bounded: texts up to 32 Ki characters,
+// at most 1,000 entries and 2 Mi characters in all.
+const memoMaxTextChars = 32_768;
+const memoMaxEntries = 1_000;
+const memoMaxTotalChars = 2_097_152;
+
+interface MemoEntry {
+  text: string;
+  slot: number;
+  tokens: number;
+  /** When it was last moved to the young end of the map (in insertions). */
+  placedAt: number;
+}
+
+// Keyed by a fingerprint of the text, not the text: a Map keyed by a fresh string (every request's
+// body is parsed anew) hashes all of it (~1.5 ns a character, 3 µs for a 2 KB system prompt),
+// while comparing it with the stored text runs at memory speed. Texts with the same fingerprint
+// share a slot: a collision is only a miss.
+const memo = new Map<number, MemoEntry>();
+let memoChars = 0;
+let memoInsertions = 0;
+
+/** Length and up to ~64 characters spread over the text (all of a short one). */
+function fingerprint(text: string): number {
+  const length = text.length;
+  const step = length > 64 ? Math.floor(length / 64) : 1;
+  let hash = length;
+  for (let index = 0; index < length; index += step) {
+    hash = (Math.imul(hash, 31) + text.charCodeAt(index)) | 0;
+  }
+  return (Math.imul(hash, 31) + text.charCodeAt(length - 1)) | 0;
+}
+
+function place(entry: MemoEntry): void {
+  entry.placedAt = memoInsertions++;
+  memo.set(entry.slot, entry);
+}
+
 function textTokens(text: string): number {
-  return text.length === 0 ? 0 : countTokens(text);
+  const length = text.length;
+  if (length === 0) return 0;
+  if (length > memoMaxTextChars) return countTokens(text);
+  const slot = fingerprint(text);
+  const known = memo.get(slot);
+  if (known !== undefined && known.text === text) {
+    // Near-LRU without reordering on every hit: an entry is moved to the young end only once it
+    // has aged past half the map, so a text used at least that often is never evicted.
+    if (memoInsertions - known.placedAt > memoMaxEntries / 2) {
+      memo.delete(slot);
+      place(known);
+    }
+    return known.tokens;
+  }
+  const tokens = countTokens(text);
+  if (known !== undefined) {
+    memo.delete(slot);
+    memoChars -= known.text.length;
+  }
+  memoChars += length;
+  place({ text, slot, tokens, placedAt: 0 });
+  while (memo.size > memoMaxEntries || memoChars > memoMaxTotalChars) {
+    const oldest = memo.values().next().value;
+    if (oldest === undefined) break;
+    memo.delete(oldest.slot);
+    memoChars -= oldest.text.length;
+  }
+  return tokens;
 }
 
 export function countPromptTokens(request: ChatRequest): number {
