@@ -8,8 +8,18 @@ export function formatGoDuration(milliseconds: number): string {
   const hours = Math.floor(ms / 3_600_000);
   const minutes = Math.floor((ms % 3_600_000) / 60_000);
   const secondsMs = ms % 60_000;
-  // Seconds keep their fraction without trailing zeros, as Go prints them.
-  const seconds = (secondsMs / 1000).toFixed(3).replace(/\.?0+$/, '');
+  // Seconds keep their fraction without trailing zeros, as Go prints them (integer arithmetic, no
+  // toFixed + regex: this runs for the reset header of every rate-limited request).
+  const fraction = secondsMs % 1000;
+  const whole = (secondsMs - fraction) / 1000;
+  const seconds =
+    fraction === 0
+      ? String(whole)
+      : fraction % 100 === 0
+        ? `${whole}.${fraction / 100}`
+        : fraction % 10 === 0
+          ? `${whole}.${fraction < 100 ? '0' : ''}${fraction / 10}`
+          : `${whole}.${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}`;
   if (hours > 0) return `${hours}h${minutes}m${seconds}s`;
   if (minutes > 0) return `${minutes}m${seconds}s`;
   return `${seconds}s`;

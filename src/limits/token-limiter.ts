@@ -54,7 +54,32 @@ export function createTokenLimiter(options: {
   keyPrefix: string;
 }): TokenLimiter {
   const { store, config } = options;
-  const cache = new Map<string, TokenBucketSpec[]>();
+  // subject -> tier -> alias -> buckets: three lookups with strings the caller mostly keeps (the
+  // subject and tier of a key), instead of a joined key string built and hashed on every request.
+  let cache = new Map<string, Map<string, Map<string, TokenBucketSpec[]>>>();
+  let cached = 0;
+
+  function build(target: TokenLimitTarget, limits: NonNullable<LimitsConfig['tiers'][string]>) {
+    // Every bucket of one subject shares the {subject} hash tag: one slot on Redis Cluster, so
+    // one script can charge them all atomically.
+    const base = `${options.keyPrefix}:tpm:{${encodeSubject(target.subject)}}`;
+    const buckets: TokenBucketSpec[] = [
+      {
+        key: base,
+        capacity: limits.burstTokens ?? limits.tokensPerMinute,
+        refillPerSecond: limits.tokensPerMinute / 60,
+      },
+    ];
+    const model = limits.models[target.alias];
+    if (model) {
+      buckets.push({
+        key: `${base}:model:${encodeURIComponent(target.alias)}`,
+        capacity: model.burstTokens ?? model.tokensPerMinute,
+        refillPerSecond: model.tokensPerMinute / 60,
+      });
+    }
+    return buckets;
+  }
 
   return {
     bucketsFor(target) {
@@ -62,29 +87,27 @@ export function createTokenLimiter(options: {
         (target.user !== undefined ? config.users[target.user] : undefined) ??
         config.tiers[target.tier];
       if (!limits) return [];
-      const cacheKey = `${target.subject}\u0000${target.tier}\u0000${target.alias}`;
-      const known = cache.get(cacheKey);
+      let byTier = cache.get(target.subject);
+      let byAlias = byTier?.get(target.tier);
+      const known = byAlias?.get(target.alias);
       if (known) return known;
-      // Every bucket of one subject shares the {subject} hash tag: one slot on Redis Cluster, so
-      // one script can charge them all atomically.
-      const base = `${options.keyPrefix}:tpm:{${encodeSubject(target.subject)}}`;
-      const buckets: TokenBucketSpec[] = [
-        {
-          key: base,
-          capacity: limits.burstTokens ?? limits.tokensPerMinute,
-          refillPerSecond: limits.tokensPerMinute / 60,
-        },
-      ];
-      const model = limits.models[target.alias];
-      if (model) {
-        buckets.push({
-          key: `${base}:model:${encodeURIComponent(target.alias)}`,
-          capacity: model.burstTokens ?? model.tokensPerMinute,
-          refillPerSecond: model.tokensPerMinute / 60,
-        });
+      const buckets = build(target, limits);
+      if (cached >= 50_000) {
+        cache = new Map();
+        cached = 0;
+        byTier = undefined;
+        byAlias = undefined;
       }
-      if (cache.size > 50_000) cache.clear();
-      cache.set(cacheKey, buckets);
+      if (!byTier) {
+        byTier = new Map();
+        cache.set(target.subject, byTier);
+      }
+      if (!byAlias) {
+        byAlias = new Map();
+        byTier.set(target.tier, byAlias);
+      }
+      byAlias.set(target.alias, buckets);
+      cached += 1;
       return buckets;
     },
     async reserve(buckets, amount) {

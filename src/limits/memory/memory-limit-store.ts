@@ -53,14 +53,26 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions = {}): L
     );
   }
 
+  // The key last moved to the young end of `buckets`: storing it again changes no order, so its
+  // entry is updated in place (the map keeps exact least-recently-stored order either way).
+  let newestBucketKey: string | undefined;
+
   function store(spec: TokenBucketSpec, tokens: number, time: number) {
     const ratePerMs = spec.refillPerSecond / 1000;
-    buckets.delete(spec.key);
-    buckets.set(spec.key, {
-      tokens,
-      updatedAt: time,
-      expiresAt: time + Math.ceil((spec.capacity - tokens) / ratePerMs) + 1000,
-    });
+    const expiresAt = time + Math.ceil((spec.capacity - tokens) / ratePerMs) + 1000;
+    const key = spec.key;
+    let bucket = buckets.get(key);
+    if (bucket) {
+      bucket.tokens = tokens;
+      bucket.updatedAt = time;
+      bucket.expiresAt = expiresAt;
+      if (key === newestBucketKey) return;
+      buckets.delete(key);
+    } else {
+      bucket = { tokens, updatedAt: time, expiresAt };
+    }
+    buckets.set(key, bucket);
+    newestBucketKey = key;
     bound(buckets);
   }
 
@@ -95,16 +107,23 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions = {}): L
     name: 'memory',
     reserveTokens(specs, amount) {
       const time = now();
-      const levels = specs.map((spec) => level(spec, time));
-      const allowed = levels.every((tokens) => tokens >= amount);
-      const states = specs.map((spec, index) => {
-        let tokens = levels[index] ?? spec.capacity;
+      const levels: number[] = [];
+      let allowed = true;
+      for (const spec of specs) {
+        const tokens = level(spec, time);
+        levels.push(tokens);
+        if (tokens < amount) allowed = false;
+      }
+      const states: TokenBucketState[] = [];
+      for (let index = 0; index < specs.length; index += 1) {
+        const spec = specs[index] as TokenBucketSpec;
+        let tokens = levels[index] as number;
         if (allowed) {
           tokens -= amount;
           store(spec, tokens, time);
         }
-        return state(spec, tokens, amount, allowed);
-      });
+        states.push(state(spec, tokens, amount, allowed));
+      }
       return Promise.resolve({ allowed, buckets: states });
     },
     adjustTokens(specs, delta) {
@@ -144,10 +163,15 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions = {}): L
       // A hold made yesterday vanished with yesterday's counter; the cost lands on today.
       if (!fresh) entry.held = Math.max(0, entry.held - heldNanoUsd);
       entry.spent += actualNanoUsd;
-      const crossedPerMille = spec.thresholdsPerMille.filter(
-        (perMille) =>
-          perMille > entry.alertedPerMille && entry.spent * 1000 >= spec.limitNanoUsd * perMille,
-      );
+      const crossedPerMille: number[] = [];
+      for (const perMille of spec.thresholdsPerMille) {
+        if (
+          perMille > entry.alertedPerMille &&
+          entry.spent * 1000 >= spec.limitNanoUsd * perMille
+        ) {
+          crossedPerMille.push(perMille);
+        }
+      }
       const last = crossedPerMille.at(-1);
       if (last !== undefined) entry.alertedPerMille = last;
       return Promise.resolve({

@@ -8,7 +8,8 @@ import { formatGoDuration } from '../../limits/format-go-duration.js';
 import { publishLimitEvent } from '../../limits/limit-events.js';
 import type { TokenBucketState } from '../../limits/limit-store.js';
 import { tightestBucket, type TokenLimiter } from '../../limits/token-limiter.js';
-import type { RequestContext } from '../request-context.js';
+import type { VirtualKey } from '../../keys/virtual-key.js';
+import type { RequestContext, ResponseSink } from '../request-context.js';
 import type { Stage } from '../stage.js';
 
 export interface RateLimitDeps {
@@ -17,14 +18,35 @@ export interface RateLimitDeps {
   defaultMaxOutputTokens: number;
 }
 
+export interface LimitSubject {
+  readonly subject: string;
+  readonly user?: string;
+}
+
+function subjectOfKey(key: VirtualKey): LimitSubject {
+  if (key.user !== undefined) return { subject: `user:${key.user}`, user: key.user };
+  if (key.team !== undefined) return { subject: `team:${key.team}` };
+  return { subject: `key:${key.id}` };
+}
+
+// Per key object (static keys live as long as the service, database keys as long as their cache
+// entry): the subject string is built once and keeps its hash for the limiter's lookups.
+const keySubjects = new WeakMap<VirtualKey, LimitSubject>();
+const anonymous: LimitSubject = { subject: 'anonymous' };
+
 /** Who a request's token limits apply to: the key's user, else its team, else the key. */
-export function limitSubject(context: RequestContext): { subject: string; user?: string } {
+export function limitSubject(context: RequestContext): LimitSubject {
   const key = context.key;
-  if (key?.user !== undefined) return { subject: `user:${key.user}`, user: key.user };
-  if (key?.team !== undefined) return { subject: `team:${key.team}` };
-  if (key) return { subject: `key:${key.id}` };
+  if (key) {
+    let known = keySubjects.get(key);
+    if (!known) {
+      known = subjectOfKey(key);
+      keySubjects.set(key, known);
+    }
+    return known;
+  }
   const user = context.metadata.user;
-  return user !== undefined ? { subject: `user:${user}`, user } : { subject: 'anonymous' };
+  return user !== undefined ? { subject: `user:${user}`, user } : anonymous;
 }
 
 /** The request's token estimate, computed once and shared by the limit stages. */
@@ -48,22 +70,78 @@ export function actualTokensOf(context: RequestContext, reserved: number): numbe
 /**
  * OpenAI's names and Go-duration resets on every surface; Anthropic clients also get Anthropic's
  * names, whose reset is an RFC 3339 instant (docs.anthropic.com, "Rate limits": response headers).
+ * Written straight to the sink on an admitted request (no header object per request).
  */
-function limitHeaders(state: TokenBucketState, surface: string): Record<string, string> {
+function writeLimitHeaders(
+  state: TokenBucketState,
+  surface: string,
+  sink: Pick<ResponseSink, 'setHeader'>,
+): void {
+  const limit = String(state.limit);
   const remaining = String(Math.max(0, state.remaining));
-  const headers: Record<string, string> = {
-    'x-ratelimit-limit-tokens': String(state.limit),
-    'x-ratelimit-remaining-tokens': remaining,
-    'x-ratelimit-reset-tokens': formatGoDuration(state.resetMs),
-  };
+  sink.setHeader('x-ratelimit-limit-tokens', limit);
+  sink.setHeader('x-ratelimit-remaining-tokens', remaining);
+  sink.setHeader('x-ratelimit-reset-tokens', formatGoDuration(state.resetMs));
   if (surface === 'anthropic') {
-    headers['anthropic-ratelimit-tokens-limit'] = String(state.limit);
-    headers['anthropic-ratelimit-tokens-remaining'] = remaining;
-    headers['anthropic-ratelimit-tokens-reset'] = new Date(
-      Math.ceil((Date.now() + state.resetMs) / 1000) * 1000,
-    ).toISOString();
+    sink.setHeader('anthropic-ratelimit-tokens-limit', limit);
+    sink.setHeader('anthropic-ratelimit-tokens-remaining', remaining);
+    sink.setHeader(
+      'anthropic-ratelimit-tokens-reset',
+      new Date(Math.ceil((Date.now() + state.resetMs) / 1000) * 1000).toISOString(),
+    );
   }
+}
+
+/** The same headers as an object (for a refusal's error). */
+function limitHeaders(state: TokenBucketState, surface: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  writeLimitHeaders(state, surface, {
+    setHeader(name, value) {
+      headers[name] = value;
+    },
+  });
   return headers;
+}
+
+/** The 429 of a refused reservation: the blocking bucket, how long to wait, whether to retry. */
+function refusal(
+  context: RequestContext,
+  subject: string,
+  estimate: TokenEstimate,
+  reserved: number,
+  states: readonly TokenBucketState[],
+): GatewayError {
+  const tightest = tightestBucket(states);
+  const headers = tightest ? limitHeaders(tightest, context.surface.name) : {};
+  publishLimitEvent({ type: 'refused', limit: 'rate', subject, requestId: context.requestId });
+  const blocking = states.filter((state) => state.retryAfterMs !== 0);
+  const never = blocking.find((state) => state.retryAfterMs < 0);
+  if (never) {
+    return new GatewayError(
+      'rate_limited',
+      `Request too large for the token rate limit of ${subject}: it may use ${reserved} tokens ` +
+        `(${estimate.inputTokens} prompt + ${estimate.outputTokens} max output) but the limit ` +
+        `allows at most ${never.limit} at once. Lower max_tokens or shorten the prompt.`,
+      { headers: { ...limitHeaders(never, context.surface.name), 'x-should-retry': 'false' } },
+    );
+  }
+  const waitMs = Math.max(...blocking.map((state) => state.retryAfterMs));
+  const worst = blocking.find((state) => state.retryAfterMs === waitMs) ?? tightest;
+  return new GatewayError(
+    'rate_limited',
+    `Rate limit reached for tokens (${subject}): limit ${worst?.limit ?? 0}, remaining ` +
+      `${Math.max(0, worst?.remaining ?? 0)}, requested ${reserved}. Try again in ${formatGoDuration(waitMs)}.`,
+    {
+      headers: {
+        ...(worst ? limitHeaders(worst, context.surface.name) : headers),
+        'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+        'retry-after-ms': String(waitMs),
+        // openai-node ignores a retry-after over 60 s and retries on its own short backoff,
+        // which would only be refused again: tell both SDKs not to retry such a long wait.
+        ...(waitMs > 60_000 ? { 'x-should-retry': 'false' } : {}),
+      },
+    },
+  );
 }
 
 /** Adds: context.tokenEstimate; the x-ratelimit-* headers */
@@ -99,40 +177,11 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
       await next();
       return;
     }
-    const tightest = tightestBucket(decision.states);
-    const headers = tightest ? limitHeaders(tightest, context.surface.name) : {};
     if (decision.type === 'refused') {
-      publishLimitEvent({ type: 'refused', limit: 'rate', subject, requestId: context.requestId });
-      const blocking = decision.states.filter((state) => state.retryAfterMs !== 0);
-      const never = blocking.find((state) => state.retryAfterMs < 0);
-      if (never) {
-        throw new GatewayError(
-          'rate_limited',
-          `Request too large for the token rate limit of ${subject}: it may use ${reserved} tokens ` +
-            `(${estimate.inputTokens} prompt + ${estimate.outputTokens} max output) but the limit ` +
-            `allows at most ${never.limit} at once. Lower max_tokens or shorten the prompt.`,
-          { headers: { ...limitHeaders(never, context.surface.name), 'x-should-retry': 'false' } },
-        );
-      }
-      const waitMs = Math.max(...blocking.map((state) => state.retryAfterMs));
-      const worst = blocking.find((state) => state.retryAfterMs === waitMs) ?? tightest;
-      throw new GatewayError(
-        'rate_limited',
-        `Rate limit reached for tokens (${subject}): limit ${worst?.limit ?? 0}, remaining ` +
-          `${Math.max(0, worst?.remaining ?? 0)}, requested ${reserved}. Try again in ${formatGoDuration(waitMs)}.`,
-        {
-          headers: {
-            ...(worst ? limitHeaders(worst, context.surface.name) : headers),
-            'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
-            'retry-after-ms': String(waitMs),
-            // openai-node ignores a retry-after over 60 s and retries on its own short backoff,
-            // which would only be refused again: tell both SDKs not to retry such a long wait.
-            ...(waitMs > 60_000 ? { 'x-should-retry': 'false' } : {}),
-          },
-        },
-      );
+      throw refusal(context, subject, estimate, reserved, decision.states);
     }
-    for (const [name, value] of Object.entries(headers)) context.sink.setHeader(name, value);
+    const tightest = tightestBucket(decision.states);
+    if (tightest) writeLimitHeaders(tightest, context.surface.name, context.sink);
     try {
       await next();
     } finally {
