@@ -84,3 +84,52 @@ it('counts every priced request towards the global daily alert, never refusing',
   );
   assert.ok(over[0] && over[0].spentUsd > 1, 'spend past the global figure is still served');
 });
+
+it('answers one cap like several: refused with the figures, store failures by policy', async () => {
+  const memory = createMemoryLimitStore();
+  let failWith: Error | undefined;
+  const store: LimitStore = {
+    ...memory,
+    holdSpend: (counter, amount) =>
+      failWith ? Promise.reject(failWith) : memory.holdSpend(counter, amount),
+  };
+  const guard = createSpendGuard({ store, caps: capsConfig, alerts: alertsConfig, keyPrefix: 't' });
+  const [userCap] = guard.capsFor({ user: 'alice' });
+  assert.ok(userCap);
+  assert.equal((await guard.hold([userCap], 6)).type, 'held');
+  const refused = await guard.hold([userCap], 5);
+  assert.equal(refused.type, 'refused');
+  if (refused.type === 'refused') {
+    assert.equal(refused.cap.label, 'user:alice');
+    assert.equal(refused.heldUsd, 6);
+    assert.equal(refused.spentUsd, 0);
+    assert.equal(refused.requestUsd, 5);
+    assert.ok(refused.resetAt.getTime() > Date.now());
+  }
+  failWith = new LimitStoreUnavailableError('redis holdSpend failed: timeout');
+  const failed = await guard.hold([userCap], 1);
+  assert.equal(failed.type, 'store-failed');
+  failWith = new TypeError('a bug');
+  await assert.rejects(guard.hold([userCap], 1), TypeError);
+});
+
+it('builds each cap once, and anew when its limit differs', () => {
+  const guard = createSpendGuard({
+    store: createMemoryLimitStore(),
+    caps: capsConfig,
+    alerts: alertsConfig,
+    keyPrefix: 't',
+  });
+  const first = guard.capsFor({ user: 'alice', keyId: 'key_1' });
+  const again = guard.capsFor({ user: 'alice', keyId: 'key_1' });
+  assert.equal(again[0], first[0]);
+  assert.equal(again[1], first[1]);
+  const own = guard.capsFor({ keyId: 'key_1', keyDailyUsd: 3 });
+  assert.equal(own[0]?.limitUsd, 3);
+  assert.equal(own[0]?.counter.key, first[1]?.counter.key);
+  assert.equal(guard.capsFor({ keyId: 'key_1' })[0]?.limitUsd, 1);
+  assert.deepEqual(
+    guard.capsFor({ user: 'alice' }).map((cap) => cap.counter.limitNanoUsd),
+    [10e9],
+  );
+});

@@ -10,6 +10,7 @@ import {
   usdToNano,
   type LimitStore,
   type SpendCounterSpec,
+  type SpendHold,
 } from './limit-store.js';
 import { encodeSubject } from './token-limiter.js';
 
@@ -105,6 +106,7 @@ export function createSpendGuard(options: {
   }
 
   function toAlerts(spendCap: SpendCap, crossed: number[], spentNano: number, resetMs: number) {
+    if (crossed.length === 0) return [];
     const resetAt = resetDate(resetMs).toISOString();
     return crossed.map((perMille) => ({
       cap: spendCap.label,
@@ -115,6 +117,41 @@ export function createSpendGuard(options: {
     }));
   }
 
+  // The caps built so far, by kind and name: the same user, key or feature gets the same SpendCap
+  // (label and store key built once) as long as its limit is the same.
+  const known = {
+    user: new Map<string, SpendCap>(),
+    key: new Map<string, SpendCap>(),
+    feature: new Map<string, SpendCap>(),
+  };
+  function capOf(kind: keyof typeof known, name: string, limitUsd: number): SpendCap {
+    const byName = known[kind];
+    const found = byName.get(name);
+    if (found?.limitUsd === limitUsd) return found;
+    const built = cap(`${kind}:${name}`, limitUsd);
+    if (byName.size >= 10_000) byName.clear();
+    byName.set(name, built);
+    return built;
+  }
+
+  async function settleOne(
+    spendCap: SpendCap,
+    heldNanoUsd: number,
+    actualNanoUsd: number,
+    alerts: CapAlert[],
+  ): Promise<void> {
+    try {
+      const result = await store.settleSpend(spendCap.counter, { heldNanoUsd, actualNanoUsd });
+      if (result.crossedPerMille.length > 0) {
+        alerts.push(
+          ...toAlerts(spendCap, result.crossedPerMille, result.spentNanoUsd, result.resetMs),
+        );
+      }
+    } catch (thrown) {
+      storeFailed('settleSpend', thrown);
+    }
+  }
+
   return {
     blockZeroCost: caps.blockZeroCost,
     tracksGlobal: global !== undefined,
@@ -122,21 +159,42 @@ export function createSpendGuard(options: {
       const list: SpendCap[] = [];
       if (target.user !== undefined) {
         const limit = caps.users[target.user] ?? caps.perUserDailyUsd;
-        if (limit !== undefined) list.push(cap(`user:${target.user}`, limit));
+        if (limit !== undefined) list.push(capOf('user', target.user, limit));
       }
       if (target.keyId !== undefined) {
         const limit = target.keyDailyUsd ?? caps.perKeyDailyUsd;
-        if (limit !== undefined) list.push(cap(`key:${target.keyId}`, limit));
+        if (limit !== undefined) list.push(capOf('key', target.keyId, limit));
       }
       if (target.feature !== undefined) {
         const limit = caps.features[target.feature] ?? caps.perFeatureDailyUsd;
-        if (limit !== undefined) list.push(cap(`feature:${target.feature}`, limit));
+        if (limit !== undefined) list.push(capOf('feature', target.feature, limit));
       }
       return list;
     },
     async hold(list, amountUsd) {
       // A zero-cost request held at 1 nano-USD is refused exactly when the cap is fully spent.
       const amount = Math.max(usdToNano(amountUsd), caps.blockZeroCost ? 1 : 0);
+      const only = list.length === 1 ? list[0] : undefined;
+      if (only) {
+        // One cap (the common case): the same answers as below without the all-or-none bookkeeping.
+        let outcome: SpendHold;
+        try {
+          outcome = await store.holdSpend(only.counter, amount);
+        } catch (thrown) {
+          if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
+          const error = storeFailed('holdSpend', thrown, caps.failureMode);
+          return { type: 'store-failed', policy: caps.failureMode, error };
+        }
+        if (outcome.allowed) return { type: 'held', caps: list, amountNanoUsd: amount };
+        return {
+          type: 'refused',
+          cap: only,
+          spentUsd: nanoToUsd(outcome.spentNanoUsd),
+          heldUsd: nanoToUsd(outcome.heldNanoUsd),
+          requestUsd: nanoToUsd(amount),
+          resetAt: resetDate(outcome.resetMs),
+        };
+      }
       // One round trip for all caps (each its own key and slot), then all or none: a refused or
       // failed hold gives back the holds placed on the other caps.
       const outcomes = await Promise.allSettled(
@@ -176,24 +234,18 @@ export function createSpendGuard(options: {
     },
     async settle(list, { heldNanoUsd, actualUsd }) {
       const actualNanoUsd = actualUsd > 0 ? usdToNano(actualUsd) : 0;
-      const targets = list.map((spendCap) => ({ spendCap, heldNanoUsd }));
-      if (global && actualNanoUsd > 0) targets.push({ spendCap: global, heldNanoUsd: 0 });
+      const settleGlobal = global !== undefined && actualNanoUsd > 0;
       const alerts: CapAlert[] = [];
-      await Promise.all(
-        targets.map(async ({ spendCap, heldNanoUsd: held }) => {
-          try {
-            const result = await store.settleSpend(spendCap.counter, {
-              heldNanoUsd: held,
-              actualNanoUsd,
-            });
-            alerts.push(
-              ...toAlerts(spendCap, result.crossedPerMille, result.spentNanoUsd, result.resetMs),
-            );
-          } catch (thrown) {
-            storeFailed('settleSpend', thrown);
-          }
-        }),
+      const only = list.length === 1 && !settleGlobal ? list[0] : undefined;
+      if (only) {
+        await settleOne(only, heldNanoUsd, actualNanoUsd, alerts);
+        return alerts;
+      }
+      const settling = list.map((spendCap) =>
+        settleOne(spendCap, heldNanoUsd, actualNanoUsd, alerts),
       );
+      if (global && settleGlobal) settling.push(settleOne(global, 0, actualNanoUsd, alerts));
+      await Promise.all(settling);
       return alerts;
     },
   };

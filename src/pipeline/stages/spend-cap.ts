@@ -8,7 +8,7 @@ import { GatewayError, createUsage, type Deployment } from '../../core/index.js'
 import type { AlertDispatcher } from '../../limits/alert-dispatcher.js';
 import { formatGoDuration } from '../../limits/format-go-duration.js';
 import { publishLimitEvent } from '../../limits/limit-events.js';
-import type { SpendGuard } from '../../limits/spend-guard.js';
+import type { SpendGuard, SpendHoldDecision } from '../../limits/spend-guard.js';
 import { costOf } from '../../pricing/price-table.js';
 import type { RequestContext } from '../request-context.js';
 import type { Stage } from '../stage.js';
@@ -25,6 +25,38 @@ const inputMargin = 1.25;
 
 function usd(value: number): string {
   return `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
+}
+
+/** The 429 of a refused hold: the cap, the spend so far and when it resets. */
+function refusal(
+  context: RequestContext,
+  decision: Extract<SpendHoldDecision, { type: 'refused' }>,
+): GatewayError {
+  publishLimitEvent({
+    type: 'refused',
+    limit: 'cap',
+    subject: decision.cap.label,
+    requestId: context.requestId,
+  });
+  const inFlight =
+    decision.heldUsd > 0 ? ` (+${usd(decision.heldUsd)} held by requests in flight)` : '';
+  return new GatewayError(
+    'budget_exceeded',
+    `Daily budget of ${decision.cap.label} exceeded: cap ${usd(decision.cap.limitUsd)}, ` +
+      `spent ${usd(decision.spentUsd)} so far today${inFlight}; this request may cost up to ` +
+      `${usd(decision.requestUsd)}. The cap resets at ${decision.resetAt.toISOString()} ` +
+      `(in ${formatGoDuration(decision.resetAt.getTime() - Date.now())}).`,
+    {
+      // Waiting seconds will not help; both official SDKs would otherwise retry a 429.
+      headers: { 'x-should-retry': 'false' },
+      details: {
+        cap: decision.cap.label,
+        limitUsd: decision.cap.limitUsd,
+        spentUsd: decision.spentUsd,
+        resetAt: decision.resetAt.toISOString(),
+      },
+    },
+  );
 }
 
 export function createSpendCapStage(deps: SpendCapDeps): Stage {
@@ -100,31 +132,7 @@ export function createSpendCapStage(deps: SpendCapDeps): Stage {
         }
         held = [];
       } else if (decision.type === 'refused') {
-        publishLimitEvent({
-          type: 'refused',
-          limit: 'cap',
-          subject: decision.cap.label,
-          requestId: context.requestId,
-        });
-        const inFlight =
-          decision.heldUsd > 0 ? ` (+${usd(decision.heldUsd)} held by requests in flight)` : '';
-        throw new GatewayError(
-          'budget_exceeded',
-          `Daily budget of ${decision.cap.label} exceeded: cap ${usd(decision.cap.limitUsd)}, ` +
-            `spent ${usd(decision.spentUsd)} so far today${inFlight}; this request may cost up to ` +
-            `${usd(decision.requestUsd)}. The cap resets at ${decision.resetAt.toISOString()} ` +
-            `(in ${formatGoDuration(decision.resetAt.getTime() - Date.now())}).`,
-          {
-            // Waiting seconds will not help; both official SDKs would otherwise retry a 429.
-            headers: { 'x-should-retry': 'false' },
-            details: {
-              cap: decision.cap.label,
-              limitUsd: decision.cap.limitUsd,
-              spentUsd: decision.spentUsd,
-              resetAt: decision.resetAt.toISOString(),
-            },
-          },
-        );
+        throw refusal(context, decision);
       } else {
         heldNanoUsd = decision.amountNanoUsd;
       }
