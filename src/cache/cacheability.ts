@@ -12,6 +12,15 @@ export type Cacheability = { cacheable: true } | { cacheable: false; reason: str
  */
 const unrepresentableFields = ['logprobs', 'top_logprobs', 'audio', 'modalities', 'prediction'];
 
+// The decisions, made once and shared (frozen: callers only read them).
+const cacheable: Cacheability = Object.freeze({ cacheable: true });
+const refusal = (reason: string): Cacheability => Object.freeze({ cacheable: false, reason });
+const noStore = refusal('no-store');
+const disabled = refusal('disabled');
+const severalChoices = refusal('several_choices');
+const notDeterministic = refusal('not_deterministic');
+const unsupported = unrepresentableFields.map((field) => refusal(`unsupported_${field}`));
+
 /**
  * Deterministic = `temperature` 0, or `temperature` unset with a `seed` (the provider then samples
  * reproducibly). A request with any other temperature is only cached when forced.
@@ -27,19 +36,18 @@ export function decideCacheability(options: {
   directive: 'no-store' | 'force' | undefined;
 }): Cacheability {
   const { request, mode, directive } = options;
-  if (directive === 'no-store') return { cacheable: false, reason: 'no-store' };
-  if (mode === 'off') return { cacheable: false, reason: 'disabled' };
-  const choices = request.extra.n;
-  if (typeof choices === 'number' && choices !== 1) {
-    return { cacheable: false, reason: 'several_choices' };
-  }
-  for (const field of unrepresentableFields) {
-    const value = request.extra[field];
+  if (directive === 'no-store') return noStore;
+  if (mode === 'off') return disabled;
+  const extra = request.extra;
+  const choices = extra.n;
+  if (typeof choices === 'number' && choices !== 1) return severalChoices;
+  for (let index = 0; index < unrepresentableFields.length; index++) {
+    const value = extra[unrepresentableFields[index] as string];
     if (value !== undefined && value !== null && value !== false) {
-      return { cacheable: false, reason: `unsupported_${field}` };
+      return unsupported[index] as Cacheability;
     }
   }
-  if (directive === 'force' || mode === 'always') return { cacheable: true };
-  if (!isDeterministic(request)) return { cacheable: false, reason: 'not_deterministic' };
-  return { cacheable: true };
+  if (directive === 'force' || mode === 'always') return cacheable;
+  if (!isDeterministic(request)) return notDeterministic;
+  return cacheable;
 }

@@ -5,6 +5,7 @@
 
 import { GatewayError, isUpstreamError, type Provider } from '../../core/index.js';
 import { estimateInputTokens } from '../../surfaces/anthropic/estimate-input-tokens.js';
+import type { RequestContext } from '../request-context.js';
 import type { Stage } from '../stage.js';
 
 export interface CountTokensDeps {
@@ -13,8 +14,13 @@ export interface CountTokensDeps {
 
 /** Adds: context.served (for token-counting requests, which stop here) */
 export function createCountTokensStage(deps: CountTokensDeps): Stage {
-  return async function countTokens(context, next) {
+  // Not async itself: every other request only passes through, handing on next()'s promise.
+  return function countTokens(context, next) {
     if (context.operation !== 'count-tokens') return next();
+    return answerTokenCount(context);
+  };
+
+  async function answerTokenCount(context: RequestContext): Promise<void> {
     const request = context.chatRequest;
     const route = context.route;
     if (!request || !route)
@@ -53,5 +59,5 @@ export function createCountTokensStage(deps: CountTokensDeps): Stage {
       `No deployment of '${route.alias}' could count the tokens.`,
       { cause: lastError, headers: { 'x-should-retry': 'false' } },
     );
-  };
+  }
 }

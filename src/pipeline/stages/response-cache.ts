@@ -17,8 +17,8 @@ import { replayStreamParts } from '../../cache/replay-stream-parts.js';
 import { extractGuardFeatures, type GuardFeatures } from '../../cache/semantic/false-hit-guards.js';
 import { semanticPromptOf } from '../../cache/semantic/semantic-prompt.js';
 import { tenantOf } from '../../cache/tenant-of.js';
-import type { RequestContext } from '../request-context.js';
-import type { Stage } from '../stage.js';
+import type { CacheOutcome, RequestContext } from '../request-context.js';
+import type { Next, Stage } from '../stage.js';
 
 /** Answers that ended like this are complete and worth replaying; others are not stored. */
 const storableFinishReasons = new Set<FinishReason['unified']>(['stop', 'length', 'tool-calls']);
@@ -137,13 +137,12 @@ export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
     return answer;
   }
 
-  return async function responseCache(context, next) {
+  // Not async up to the cacheability decision: a request that bypasses the cache (or is no chat)
+  // hands on next()'s promise, without a promise and a suspended frame of this stage's own.
+  return function responseCache(context, next) {
     const request = context.chatRequest;
     const route = context.route;
-    if (context.operation !== 'chat' || !request || !route) {
-      await next();
-      return;
-    }
+    if (context.operation !== 'chat' || !request || !route) return next();
     const policy = cache.policyFor(route.alias);
     const decision = decideCacheability({
       request,
@@ -151,11 +150,20 @@ export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
       directive: context.metadata.cache,
     });
     if (!decision.cacheable) {
-      context.cache = { status: 'bypass', reason: decision.reason };
+      context.cache = bypassOutcome(decision.reason);
       setCacheHeader(context, 'bypass');
-      await next();
-      return;
+      return next();
     }
+    return lookUp(context, next, request, route, policy);
+  };
+
+  async function lookUp(
+    context: RequestContext,
+    next: Next,
+    request: ChatRequest,
+    route: NonNullable<RequestContext['route']>,
+    policy: CachePolicy,
+  ): Promise<void> {
     const tenant = tenantOf(context);
     const key = exactCacheKey(tenant, request);
     const found = await read(key);
@@ -241,7 +249,19 @@ export function createResponseCacheStage(deps: ResponseCacheDeps): Stage {
         leaders.delete(key);
       }
     }
-  };
+  }
+}
+
+/** The outcome of a bypass for each reason, made once and shared (frozen: only read). */
+const bypassOutcomes = new Map<string, CacheOutcome>();
+
+function bypassOutcome(reason: string): CacheOutcome {
+  let outcome = bypassOutcomes.get(reason);
+  if (!outcome) {
+    outcome = Object.freeze({ status: 'bypass', reason });
+    bypassOutcomes.set(reason, outcome);
+  }
+  return outcome;
 }
 
 /** The promise's value, or undefined as soon as the request is aborted. */
