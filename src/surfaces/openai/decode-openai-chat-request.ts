@@ -52,10 +52,27 @@ function expectType(value: unknown, type: string, param: string): void {
   }
 }
 
+interface NumberRange {
+  min: number;
+  max: number;
+  integer?: boolean;
+}
+
+// The ranges of the numeric fields, made once (not per request).
+const tokenRange: NumberRange = { min: 1, max: 10_000_000, integer: true };
+const temperatureRange: NumberRange = { min: 0, max: 2 };
+const topPRange: NumberRange = { min: 0, max: 1 };
+const seedRange: NumberRange = {
+  min: Number.MIN_SAFE_INTEGER,
+  max: Number.MAX_SAFE_INTEGER,
+  integer: true,
+};
+const penaltyRange: NumberRange = { min: -2, max: 2 };
+
 function optionalNumber(
   body: Record<string, unknown>,
   field: string,
-  range?: { min: number; max: number; integer?: boolean },
+  range?: NumberRange,
 ): number | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
@@ -76,26 +93,40 @@ function optionalNumber(
   return value;
 }
 
-function decodeTextParts(content: unknown, param: string): TextPart[] {
+/** `messages[<index>].content`, built only when an error names it. */
+function contentParam(index: number): string {
+  return `messages[${index}].content`;
+}
+
+function decodeTextParts(content: unknown, messageIndex: number): TextPart[] {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
-  expectType(content, 'array', param);
-  return (content as unknown[]).map((part, index) => {
-    const partParam = `${param}[${index}]`;
-    expectType(part, 'object', partParam);
+  if (!Array.isArray(content)) expectType(content, 'array', contentParam(messageIndex));
+  const parts = content as unknown[];
+  const decoded: TextPart[] = new Array<TextPart>(parts.length);
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index];
+    if (typeName(part) !== 'object') {
+      expectType(part, 'object', `${contentParam(messageIndex)}[${index}]`);
+    }
     const record = part as Record<string, unknown>;
     if (record.type !== 'text') {
+      const partParam = `${contentParam(messageIndex)}[${index}]`;
       throw invalid(`${partParam}.type`, `Invalid value for '${partParam}.type': expected 'text'.`);
     }
-    expectType(record.text, 'string', `${partParam}.text`);
-    return { type: 'text', text: record.text as string };
-  });
+    if (typeof record.text !== 'string') {
+      expectType(record.text, 'string', `${contentParam(messageIndex)}[${index}].text`);
+    }
+    decoded[index] = { type: 'text', text: record.text as string };
+  }
+  return decoded;
 }
 
 function decodeUserContent(
   content: unknown,
-  param: string,
+  messageIndex: number,
 ): Array<TextPart | ImagePart | OpaquePart> {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
+  const param = contentParam(messageIndex);
   expectType(content, 'array', param);
   return (content as unknown[]).map((part, index): TextPart | ImagePart | OpaquePart => {
     const partParam = `${param}[${index}]`;
@@ -147,27 +178,29 @@ function decodeToolCalls(value: unknown, param: string): ToolCallPart[] {
   });
 }
 
+// Error parameters (`messages[3].content`, …) are built only on the error path: a valid request
+// allocates no strings for them.
 function decodeMessage(message: unknown, index: number): ChatMessage {
-  const param = `messages[${index}]`;
-  expectType(message, 'object', param);
+  if (typeName(message) !== 'object') expectType(message, 'object', `messages[${index}]`);
   const record = message as Record<string, unknown>;
   const role = record.role;
   switch (role) {
     case 'system':
     case 'developer':
-      return { role: 'system', content: decodeTextParts(record.content, `${param}.content`) };
+      return { role: 'system', content: decodeTextParts(record.content, index) };
     case 'user': {
       const decoded: ChatMessage = {
         role: 'user',
-        content: decodeUserContent(record.content, `${param}.content`),
+        content: decodeUserContent(record.content, index),
       };
       if (typeof record.name === 'string') decoded.name = record.name;
       return decoded;
     }
     case 'assistant': {
+      const param = `messages[${index}]`;
       const content: Array<TextPart | ToolCallPart> = [];
       if (record.content !== undefined && record.content !== null) {
-        content.push(...decodeTextParts(record.content, `${param}.content`));
+        content.push(...decodeTextParts(record.content, index));
       }
       if (record.tool_calls !== undefined && record.tool_calls !== null) {
         content.push(...decodeToolCalls(record.tool_calls, `${param}.tool_calls`));
@@ -175,8 +208,10 @@ function decodeMessage(message: unknown, index: number): ChatMessage {
       return { role: 'assistant', content };
     }
     case 'tool': {
-      expectType(record.tool_call_id, 'string', `${param}.tool_call_id`);
-      const text = decodeTextParts(record.content, `${param}.content`);
+      if (typeof record.tool_call_id !== 'string') {
+        expectType(record.tool_call_id, 'string', `messages[${index}].tool_call_id`);
+      }
+      const text = decodeTextParts(record.content, index);
       const part: ToolResultPart = {
         type: 'tool-result',
         toolCallId: record.tool_call_id as string,
@@ -184,13 +219,17 @@ function decodeMessage(message: unknown, index: number): ChatMessage {
       };
       return { role: 'tool', content: [part] };
     }
-    case undefined:
+    case undefined: {
+      const param = `messages[${index}]`;
       throw invalid(`${param}.role`, `Missing required parameter: '${param}.role'.`);
-    default:
+    }
+    default: {
+      const param = `messages[${index}]`;
       throw invalid(
         `${param}.role`,
         `Invalid value for '${param}.role': ${JSON.stringify(role)} (expected one of system, developer, user, assistant, tool).`,
       );
+    }
   }
 }
 
@@ -275,22 +314,18 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
     extra: {},
   };
   const maxTokens =
-    optionalNumber(record, 'max_completion_tokens', { min: 1, max: 10_000_000, integer: true }) ??
-    optionalNumber(record, 'max_tokens', { min: 1, max: 10_000_000, integer: true });
+    optionalNumber(record, 'max_completion_tokens', tokenRange) ??
+    optionalNumber(record, 'max_tokens', tokenRange);
   if (maxTokens !== undefined) request.maxOutputTokens = maxTokens;
-  const temperature = optionalNumber(record, 'temperature', { min: 0, max: 2 });
+  const temperature = optionalNumber(record, 'temperature', temperatureRange);
   if (temperature !== undefined) request.temperature = temperature;
-  const topP = optionalNumber(record, 'top_p', { min: 0, max: 1 });
+  const topP = optionalNumber(record, 'top_p', topPRange);
   if (topP !== undefined) request.topP = topP;
-  const seed = optionalNumber(record, 'seed', {
-    min: Number.MIN_SAFE_INTEGER,
-    max: Number.MAX_SAFE_INTEGER,
-    integer: true,
-  });
+  const seed = optionalNumber(record, 'seed', seedRange);
   if (seed !== undefined) request.seed = seed;
-  const frequency = optionalNumber(record, 'frequency_penalty', { min: -2, max: 2 });
+  const frequency = optionalNumber(record, 'frequency_penalty', penaltyRange);
   if (frequency !== undefined) request.frequencyPenalty = frequency;
-  const presence = optionalNumber(record, 'presence_penalty', { min: -2, max: 2 });
+  const presence = optionalNumber(record, 'presence_penalty', penaltyRange);
   if (presence !== undefined) request.presencePenalty = presence;
   if (record.stop !== undefined && record.stop !== null) {
     if (typeof record.stop === 'string') request.stop = [record.stop];
@@ -327,8 +362,9 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
     }
     request.metadata = metadata;
   }
-  for (const key of Object.keys(record)) {
-    if (!knownFields.has(key)) request.extra[key] = record[key];
+  // for…in over a parsed body walks its own keys (in Object.keys order) without copying them out.
+  for (const key in record) {
+    if (!knownFields.has(key) && Object.hasOwn(record, key)) request.extra[key] = record[key];
   }
   return request;
 }
