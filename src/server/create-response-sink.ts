@@ -18,7 +18,6 @@ export class HttpResponseSink implements ResponseSink {
   readonly #response: ServerResponse;
   readonly #headers: Record<string, string> = {};
   #closed = false;
-  #corked = false;
 
   constructor(response: ServerResponse) {
     this.#response = response;
@@ -62,38 +61,13 @@ export class HttpResponseSink implements ResponseSink {
     this.#response.writeHead(200, headers);
   }
 
-  /**
-   * Every event goes out in the same event-loop turn it was written in, never later: the first
-   * write of a turn corks the socket and a nextTick uncorks it, after the microtasks that turned
-   * one upstream read into events have run. The events of one upstream read leave in one
-   * `writev` (as a byte-pipe proxy forwards the read), not one syscall each; an event that
-   * arrives on its own still leaves at once.
-   */
   write(text: string): void {
-    if (this.#closed) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.#response.cork();
-      process.nextTick(uncork, this);
-    }
-    this.#response.write(text);
-  }
-
-  /** Flushes what this turn wrote (nextTick callback; also before the end). */
-  flush(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.#response.uncork();
+    if (!this.#closed) this.#response.write(text);
   }
 
   end(): void {
     if (!this.#response.writableEnded) this.#response.end();
-    this.flush();
   }
-}
-
-function uncork(sink: HttpResponseSink): void {
-  sink.flush();
 }
 
 export function createResponseSink(response: ServerResponse): HttpResponseSink {
