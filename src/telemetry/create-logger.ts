@@ -26,6 +26,23 @@ export const redactPaths = [
   '*.*.secretAccessKey',
 ];
 
+/**
+ * pino's isoTime (`,"time":"2026-11-27T08:00:00.000Z"`), formatted once per millisecond: lines
+ * logged in the same millisecond share the string instead of each formatting a Date.
+ */
+export function createIsoTime(): () => string {
+  let lastMs = Number.NaN;
+  let last = '';
+  return () => {
+    const ms = Date.now(); // read per call, like pino's isoTime (mocked clocks apply)
+    if (ms !== lastMs) {
+      lastMs = ms;
+      last = `,"time":"${new Date(ms).toISOString()}"`;
+    }
+    return last;
+  };
+}
+
 export function createLogger(options: {
   level: string;
   destination?: NodeJS.WritableStream;
@@ -35,7 +52,7 @@ export function createLogger(options: {
       level: options.level,
       base: { service: 'switchyard' },
       redact: { paths: redactPaths, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: createIsoTime(),
     },
     options.destination ?? pino.destination({ sync: false }),
   );

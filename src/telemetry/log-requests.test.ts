@@ -1,0 +1,262 @@
+// The request log line: written straight to the stream, it is byte for byte the line pino writes
+// for the same fields (same keys, order, escaping, omissions), and pino writes it itself when the
+// logger has anything that could change a line.
+
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import type { TraceRecord } from './build-trace-record.js';
+import { createLogger, createIsoTime } from './create-logger.js';
+import type { RequestFinishedEvent } from './events.js';
+import { createRequestLogger, directRequestWriter } from './log-requests.js';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  return { lines, destination };
+}
+
+function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
+  return {
+    time: '2026-11-27T08:00:00.000Z',
+    requestId: '0c6f1b2e-1a2b-4c3d-9e8f-000000000001',
+    keyId: 'key_abc',
+    user: 'alice',
+    session: null,
+    feature: 'search',
+    region: null,
+    surface: 'openai',
+    operation: 'chat',
+    requestedModel: 'fast',
+    routedModel: 'gpt-4o-mini',
+    provider: 'openai',
+    deployment: 'fast[0]',
+    routeReason: 'alias',
+    attempts: [
+      {
+        deployment: 'fast[0]',
+        provider: 'openai',
+        outcome: 'success',
+        status: 200,
+        latencyMs: 1.2,
+      },
+    ],
+    cacheStatus: 'miss',
+    inputTokens: 120,
+    cachedInputTokens: 20,
+    cacheWriteTokens: 0,
+    outputTokens: 30,
+    reasoningTokens: 0,
+    usageEstimated: false,
+    ttftMs: null,
+    totalMs: 12.3456,
+    upstreamMs: 10.5,
+    overheadMs: 1.8456,
+    costUsd: 0.000105,
+    cacheSavedUsd: null,
+    status: 200,
+    errorCode: null,
+    errorClass: null,
+    finishReason: 'stop',
+    streamed: false,
+    aborted: false,
+    promptText: null,
+    responseText: null,
+    ...overrides,
+  };
+}
+
+const withUsage = { context: { usage: {} } } as unknown as RequestFinishedEvent;
+const withoutUsage = { context: {} } as unknown as RequestFinishedEvent;
+
+const cases: Array<[string, TraceRecord, RequestFinishedEvent]> = [
+  ['non-stream answer', record(), withUsage],
+  ['stream', record({ streamed: true, ttftMs: 0.87654, cacheStatus: null }), withUsage],
+  [
+    'upstream error, no usage',
+    record({
+      status: 502,
+      errorCode: 'upstream_error',
+      errorClass: 'server',
+      costUsd: 0,
+      keyId: null,
+      user: null,
+      feature: null,
+      routedModel: null,
+      provider: null,
+      deployment: null,
+    }),
+    withoutUsage,
+  ],
+  [
+    'unknown model typed by the client',
+    record({
+      requestedModel: 'evil"model\\with\nnewline\u2028 and ünïcode 😀',
+      routedModel: null,
+      provider: null,
+      deployment: null,
+      routeReason: null,
+      status: 404,
+      errorCode: 'model_not_found',
+    }),
+    withoutUsage,
+  ],
+  [
+    'client strings that need escaping',
+    record({ user: 'a"b\\c', feature: 'tab\there\u0001', keyId: 'k'.repeat(300) }),
+    withUsage,
+  ],
+  ['unknown price', record({ costUsd: null }), withUsage],
+  [
+    'non-finite numbers',
+    record({ totalMs: Number.NaN, costUsd: Number.POSITIVE_INFINITY }),
+    withUsage,
+  ],
+  ['aborted', record({ aborted: true, streamed: true, ttftMs: 3 }), withUsage],
+];
+
+/** Two loggers that differ only in the path the request line takes. */
+function loggers(extra: LoggerOptions = {}) {
+  const fixedTime = () => ',"time":"2026-11-27T08:00:00.000Z"';
+  const options: LoggerOptions = {
+    level: 'info',
+    base: { service: 'switchyard' },
+    redact: { paths: ['key', '*.apiKey'], censor: '[redacted]' },
+    timestamp: fixedTime,
+    ...extra,
+  };
+  const direct = capture();
+  const viaPino = capture();
+  return {
+    direct,
+    viaPino,
+    directLogger: pino(options, direct.destination),
+    // A mixin (adding nothing) is one of the settings that send the line through pino.
+    pinoLogger: pino({ ...options, mixin: () => ({}) }, viaPino.destination),
+  };
+}
+
+describe('request log line', () => {
+  it('is written directly for the gateway logger, through pino for a logger with a mixin', () => {
+    // createRequestLogger writes through a child without redaction paths (none can match).
+    const plain = (logger: Logger) => logger.child({}, { redact: [] });
+    const { destination } = capture();
+    const gateway = createLogger({ level: 'info', destination });
+    assert.notEqual(directRequestWriter(plain(gateway)), undefined);
+    // The gateway logger's own wildcard redaction would apply to the fields: not direct.
+    assert.equal(directRequestWriter(gateway), undefined);
+    const { directLogger, pinoLogger } = loggers();
+    assert.notEqual(directRequestWriter(plain(directLogger)), undefined);
+    assert.equal(directRequestWriter(plain(pinoLogger)), undefined);
+    for (const extra of [
+      { messageKey: 'message' },
+      { nestedKey: 'payload' },
+      { formatters: { log: (object: Record<string, unknown>) => object } },
+      { hooks: { streamWrite: (line: string) => line } },
+      { serializers: { user: () => 'x' } },
+      { msgPrefix: '[gw] ' },
+    ] satisfies LoggerOptions[]) {
+      const { destination: other } = capture();
+      assert.equal(
+        directRequestWriter(plain(pino(extra, other))),
+        undefined,
+        JSON.stringify(extra),
+      );
+    }
+  });
+
+  it('is byte for byte the line pino writes, for every kind of request', async () => {
+    const { direct, viaPino, directLogger, pinoLogger } = loggers();
+    const logDirect = createRequestLogger(directLogger);
+    const logViaPino = createRequestLogger(pinoLogger);
+    // Twice: the second round reads the cached route fields.
+    for (let round = 0; round < 2; round++) {
+      for (const [, trace, event] of cases) {
+        logDirect(trace, event);
+        logViaPino(trace, event);
+      }
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(direct.lines.length, cases.length * 2);
+    assert.deepEqual(direct.lines, viaPino.lines);
+    for (const line of direct.lines) JSON.parse(line);
+  });
+
+  it('keeps the documented fields and omits the unknown ones', async () => {
+    const { direct, directLogger } = loggers();
+    const log = createRequestLogger(directLogger);
+    log(record(), withUsage);
+    log(cases[2]![1], withoutUsage);
+    await new Promise((resolve) => setImmediate(resolve));
+    const [answer, failure] = direct.lines.map(
+      (line) => JSON.parse(line) as Record<string, unknown>,
+    );
+    assert.deepEqual(Object.keys(answer!), [
+      'level',
+      'time',
+      'service',
+      'requestId',
+      'surface',
+      'operation',
+      'model',
+      'routedModel',
+      'provider',
+      'deployment',
+      'route',
+      'status',
+      'aborted',
+      'streamed',
+      'attempts',
+      'cache',
+      'durationMs',
+      'overheadMs',
+      'inputTokens',
+      'cachedTokens',
+      'outputTokens',
+      'costUsd',
+      'keyId',
+      'user',
+      'feature',
+      'msg',
+    ]);
+    assert.equal(answer!.durationMs, 12.3);
+    assert.equal(answer!.overheadMs, 1.85);
+    assert.equal(answer!.msg, 'request');
+    assert.equal(failure!.routedModel, null);
+    assert.equal(failure!.error, 'upstream_error');
+    assert.equal(failure!.errorClass, 'server');
+    assert.equal('inputTokens' in failure!, false);
+    assert.equal('keyId' in failure!, false);
+  });
+
+  it('carries the bindings of a child logger, and follows its level', async () => {
+    const { direct, directLogger } = loggers();
+    const replica = directLogger.child({ replica: 'a"1' });
+    const log = createRequestLogger(replica);
+    log(record(), withUsage);
+    replica.level = 'warn';
+    log(record(), withUsage);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(direct.lines.length, 1);
+    assert.equal((JSON.parse(direct.lines[0]!) as { replica: string }).replica, 'a"1');
+  });
+});
+
+describe('createIsoTime', () => {
+  it("formats like pino's isoTime", () => {
+    const isoTime = createIsoTime();
+    for (let index = 0; index < 3; index++) {
+      const before = pino.stdTimeFunctions.isoTime();
+      const ours = isoTime();
+      const after = pino.stdTimeFunctions.isoTime();
+      assert.ok(ours === before || ours === after, `${ours} vs ${before}`);
+      assert.match(ours, /^,"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$/);
+    }
+  });
+});
