@@ -55,6 +55,155 @@ function mirrorCounter(
   });
 }
 
+type Labels = Record<string, string>;
+
+/** What prom-client 15 stores per series (`metric.hashMap[hash]`), read by its get(). */
+interface StoredValue {
+  labels: Labels;
+  value: number;
+}
+interface StoredHistogram {
+  labels: Labels;
+  sum: number;
+  count: number;
+  bucketValues: Record<string, number>;
+}
+type Stored = Record<string, unknown>;
+const storeOf = (metric: object) => (metric as { hashMap?: Record<string, Stored> }).hashMap;
+
+/** The entry prom-client keeps for these labels (found once, after a first public update). */
+function findStored(metric: object, labels: Labels): Stored | undefined {
+  const store = storeOf(metric);
+  if (store === undefined) return undefined;
+  const names = Object.keys(labels);
+  for (const key in store) {
+    const entry = store[key];
+    const stored = entry?.labels as Labels | undefined;
+    if (
+      stored !== undefined &&
+      Object.keys(stored).length === names.length &&
+      names.every((name) => stored[name] === labels[name])
+    ) {
+      return entry;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * One series of a counter or gauge. Its first update goes through prom-client's public API (which
+ * validates the labels and creates the series); later ones add to the value prom-client stored for
+ * it, which is what its get() (and so /metrics) reads. Anything unusual — a value prom-client
+ * would refuse, a reset registry, an entry of another shape (a prom-client upgrade) — takes the
+ * public API again, so the numbers and the errors are prom-client's own.
+ */
+class ValueSeries {
+  private entry: StoredValue | undefined;
+  private store: object | undefined;
+  private readonly counter: boolean;
+
+  constructor(
+    private readonly metric: Counter<string> | Gauge<string>,
+    readonly labels: Labels,
+  ) {
+    this.counter = metric instanceof Counter;
+  }
+
+  inc(value: number): void {
+    const entry = this.entry;
+    if (
+      entry !== undefined &&
+      this.store === storeOf(this.metric) &&
+      Number.isFinite(value) &&
+      (value > 0 || !this.counter)
+    ) {
+      entry.value += value;
+      return;
+    }
+    this.metric.inc(this.labels, value);
+    const found = findStored(this.metric, this.labels);
+    const valid = found !== undefined && typeof found.value === 'number';
+    this.entry = valid ? (found as unknown as StoredValue) : undefined;
+    this.store = valid ? storeOf(this.metric) : undefined;
+  }
+}
+
+/** One series of a histogram, updated the way prom-client's observe() updates it (see above). */
+class HistogramSeries {
+  private entry: StoredHistogram | undefined;
+  private store: object | undefined;
+  private readonly bounds: readonly number[];
+  /** The bucket keys as prom-client stores them (the bounds as strings), built once. */
+  private readonly boundKeys: readonly string[];
+
+  constructor(
+    private readonly metric: Histogram<string>,
+    readonly labels: Labels,
+  ) {
+    this.bounds = (metric as unknown as { upperBounds?: readonly number[] }).upperBounds ?? [];
+    this.boundKeys = this.bounds.map(String);
+  }
+
+  observe(value: number): void {
+    const entry = this.entry;
+    if (entry !== undefined && this.store === storeOf(this.metric) && Number.isFinite(value)) {
+      entry.sum += value;
+      entry.count += 1;
+      const bounds = this.bounds;
+      for (let index = 0; index < bounds.length; index++) {
+        if (value <= bounds[index]!) {
+          entry.bucketValues[this.boundKeys[index]!]! += 1;
+          break;
+        }
+      }
+      return;
+    }
+    this.metric.observe(this.labels, value);
+    const found = findStored(this.metric, this.labels);
+    const buckets = found?.bucketValues as Record<string, unknown> | undefined;
+    const valid =
+      found !== undefined &&
+      typeof found.sum === 'number' &&
+      typeof found.count === 'number' &&
+      buckets !== undefined &&
+      this.bounds.length > 0 &&
+      this.boundKeys.every((key) => typeof buckets[key] === 'number');
+    this.entry = valid ? (found as unknown as StoredHistogram) : undefined;
+    this.store = valid ? storeOf(this.metric) : undefined;
+  }
+}
+
+/** Series by one label value, created on first use (no key string is built per call). */
+class SeriesIndex<K, T> {
+  private readonly map = new Map<K, T>();
+  constructor(private readonly create: (key: K) => T) {}
+  get(key: K): T {
+    let found = this.map.get(key);
+    if (found === undefined) {
+      found = this.create(key);
+      this.map.set(key, found);
+    }
+    return found;
+  }
+}
+
+interface ModelSeries {
+  requests: SeriesIndex<number, SeriesIndex<string, ValueSeries>>;
+  input: ValueSeries;
+  cacheRead: ValueSeries;
+  cacheWrite: ValueSeries;
+  output: ValueSeries;
+  reasoning: ValueSeries;
+  cost: ValueSeries;
+  unpriced: ValueSeries;
+  cacheSaved: ValueSeries;
+  duration: HistogramSeries;
+  durationStreamed: HistogramSeries;
+  ttft: HistogramSeries;
+  overhead: HistogramSeries;
+  fallbacks: ValueSeries;
+}
+
 export function createMetrics(sources: MetricsSources): GatewayMetrics {
   const registry = new Registry();
   const registers = [registry];
@@ -210,62 +359,103 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
     );
   }
 
+  // Per-request updates go to series resolved once per label combination (see ValueSeries):
+  // prom-client would otherwise validate the labels and hash them into a string key on every call.
+  const cacheResultSeries = new SeriesIndex(
+    (result: string) => new ValueSeries(cacheResults, { result }),
+  );
+  const rateLimited = new ValueSeries(refusals, { reason: 'rate_limited' });
+  const budgetExceeded = new ValueSeries(refusals, { reason: 'budget_exceeded' });
+  const attemptSeries = new SeriesIndex((deployment: string) => {
+    return new SeriesIndex((provider: string) => {
+      return new SeriesIndex(
+        (outcome: string) => new ValueSeries(attempts, { deployment, provider, outcome }),
+      );
+    });
+  });
+  const inFlightSeries = new SeriesIndex((deployment: string) => {
+    return new SeriesIndex(
+      (provider: string) => new ValueSeries(deploymentInFlight, { deployment, provider }),
+    );
+  });
+  // Everything labelled by model and provider, per combination (both come from the config).
+  const modelSeries = new SeriesIndex((model: string) => {
+    return new SeriesIndex((provider: string): ModelSeries => {
+      const token = (type: string) => new ValueSeries(tokens, { model, provider, type });
+      return {
+        requests: new SeriesIndex((status: number) => {
+          return new SeriesIndex(
+            (cache: string) =>
+              new ValueSeries(requests, { model, provider, status: String(status), cache }),
+          );
+        }),
+        input: token('input'),
+        cacheRead: token('cache_read'),
+        cacheWrite: token('cache_write'),
+        output: token('output'),
+        reasoning: token('reasoning'),
+        cost: new ValueSeries(cost, { model, provider }),
+        unpriced: new ValueSeries(unpriced, { model, provider }),
+        cacheSaved: new ValueSeries(cacheSaved, { model }),
+        duration: new HistogramSeries(duration, { model, provider, streamed: 'false' }),
+        durationStreamed: new HistogramSeries(duration, { model, provider, streamed: 'true' }),
+        ttft: new HistogramSeries(ttft, { model, provider }),
+        overhead: new HistogramSeries(overhead, { model }),
+        fallbacks: new ValueSeries(fallbacks, { model }),
+      };
+    });
+  });
+
   return {
     registry,
     contentType: registry.contentType,
     observeRequest(record, alias) {
       const model = alias ?? 'unknown';
       const provider = record.provider ?? 'none';
-      const cache = record.cacheStatus ?? 'none';
-      requests.inc({ model, provider, status: String(record.status), cache });
-      if (record.cacheStatus !== null) cacheResults.inc({ result: record.cacheStatus });
+      const bundle = modelSeries.get(model).get(provider);
+      bundle.requests
+        .get(record.status)
+        .get(record.cacheStatus ?? 'none')
+        .inc(1);
+      if (record.cacheStatus !== null) cacheResultSeries.get(record.cacheStatus).inc(1);
       const uncached = record.inputTokens - record.cachedInputTokens - record.cacheWriteTokens;
-      if (uncached > 0) tokens.inc({ model, provider, type: 'input' }, uncached);
-      if (record.cachedInputTokens > 0) {
-        tokens.inc({ model, provider, type: 'cache_read' }, record.cachedInputTokens);
-      }
-      if (record.cacheWriteTokens > 0) {
-        tokens.inc({ model, provider, type: 'cache_write' }, record.cacheWriteTokens);
-      }
+      if (uncached > 0) bundle.input.inc(uncached);
+      if (record.cachedInputTokens > 0) bundle.cacheRead.inc(record.cachedInputTokens);
+      if (record.cacheWriteTokens > 0) bundle.cacheWrite.inc(record.cacheWriteTokens);
       const text = record.outputTokens - record.reasoningTokens;
-      if (text > 0) tokens.inc({ model, provider, type: 'output' }, text);
-      if (record.reasoningTokens > 0) {
-        tokens.inc({ model, provider, type: 'reasoning' }, record.reasoningTokens);
-      }
+      if (text > 0) bundle.output.inc(text);
+      if (record.reasoningTokens > 0) bundle.reasoning.inc(record.reasoningTokens);
       if (record.costUsd !== null) {
-        if (record.costUsd > 0) cost.inc({ model, provider }, record.costUsd);
+        if (record.costUsd > 0) bundle.cost.inc(record.costUsd);
       } else if (record.inputTokens + record.outputTokens > 0) {
-        unpriced.inc({ model, provider });
+        bundle.unpriced.inc(1);
       }
       if (record.cacheSavedUsd !== null && record.cacheSavedUsd > 0) {
-        cacheSaved.inc({ model }, record.cacheSavedUsd);
+        bundle.cacheSaved.inc(record.cacheSavedUsd);
       }
-      duration.observe(
-        { model, provider, streamed: String(record.streamed) },
-        record.totalMs / 1000,
-      );
-      if (record.ttftMs !== null) ttft.observe({ model, provider }, record.ttftMs / 1000);
-      overhead.observe({ model }, record.overheadMs / 1000);
+      (record.streamed ? bundle.durationStreamed : bundle.duration).observe(record.totalMs / 1000);
+      if (record.ttftMs !== null) bundle.ttft.observe(record.ttftMs / 1000);
+      bundle.overhead.observe(record.overheadMs / 1000);
       for (const attempt of record.attempts) {
-        attempts.inc({
-          deployment: attempt.deployment,
-          provider: attempt.provider,
-          outcome: attempt.outcome === 'success' ? 'success' : (attempt.errorKind ?? 'error'),
-        });
+        attemptSeries
+          .get(attempt.deployment)
+          .get(attempt.provider)
+          .get(attempt.outcome === 'success' ? 'success' : (attempt.errorKind ?? 'error'))
+          .inc(1);
       }
-      if (record.attempts.length > 1 && record.deployment !== null) fallbacks.inc({ model });
+      if (record.attempts.length > 1 && record.deployment !== null) bundle.fallbacks.inc(1);
       if (record.errorCode === 'rate_limited') {
         rateLimitRefusals.inc();
-        refusals.inc({ reason: 'rate_limited' });
+        rateLimited.inc(1);
       } else if (record.errorCode === 'budget_exceeded') {
-        refusals.inc({ reason: 'budget_exceeded' });
+        budgetExceeded.inc(1);
       }
     },
     attemptStarted({ deployment }) {
-      deploymentInFlight.inc({ deployment: deployment.id, provider: deployment.provider });
+      inFlightSeries.get(deployment.id).get(deployment.provider).inc(1);
     },
     attemptFinished({ deployment }) {
-      deploymentInFlight.dec({ deployment: deployment.id, provider: deployment.provider });
+      inFlightSeries.get(deployment.id).get(deployment.provider).inc(-1);
     },
     breakerChanged(event) {
       for (const state of breakerStates) {
