@@ -3,7 +3,7 @@
 // config opts in (then capped).
 
 import { createUsage, isUpstreamError, type Usage } from '../core/index.js';
-import type { RequestContext } from '../pipeline/request-context.js';
+import type { AttemptRecord, RequestContext } from '../pipeline/request-context.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { RequestFinishedEvent } from './events.js';
 
@@ -178,9 +178,41 @@ function errorClassOf(context: RequestContext): string | null {
   const error = context.error;
   const cause = error && isUpstreamError(error) ? error : error?.cause;
   if (cause && isUpstreamError(cause)) return cause.kind;
-  const failed = [...context.attempts].reverse().find((attempt) => attempt.outcome === 'error');
-  if (failed?.errorKind) return failed.errorKind;
+  // The last failed attempt's kind.
+  const attempts = context.attempts;
+  for (let index = attempts.length - 1; index >= 0; index--) {
+    const attempt = attempts[index]!;
+    if (attempt.outcome === 'error') {
+      if (attempt.errorKind) return attempt.errorKind;
+      break;
+    }
+  }
   return error ? error.code : null;
+}
+
+/** An attempt as the trace keeps it (the same keys in the same order, no temporary objects). */
+function traceAttempt(attempt: AttemptRecord): TraceAttempt {
+  const { deployment, provider, outcome, errorKind, status } = attempt;
+  const latencyMs = round(attempt.durationMs);
+  if (errorKind === undefined) {
+    return status === undefined
+      ? { deployment, provider, outcome, latencyMs }
+      : { deployment, provider, outcome, status, latencyMs };
+  }
+  return status === undefined
+    ? { deployment, provider, outcome, errorKind, latencyMs }
+    : { deployment, provider, outcome, errorKind, status, latencyMs };
+}
+
+// Requests that arrive in the same millisecond share the ISO string of their time.
+let lastStartedAt = Number.NaN;
+let lastStartedIso = '';
+function isoTimeOf(startedAt: number): string {
+  if (startedAt !== lastStartedAt) {
+    lastStartedIso = new Date(startedAt).toISOString();
+    lastStartedAt = startedAt;
+  }
+  return lastStartedIso;
 }
 
 export function buildTraceRecord(
@@ -213,7 +245,7 @@ export function buildTraceRecord(
     }
   }
   return {
-    time: new Date(context.startedAt).toISOString(),
+    time: isoTimeOf(context.startedAt),
     requestId: context.requestId,
     keyId: readKeyId(context),
     user: context.metadata.user ?? readKeyUser(context),
@@ -231,14 +263,7 @@ export function buildTraceRecord(
     provider: served?.provider ?? null,
     deployment: served?.id ?? null,
     routeReason: context.route?.reason ?? null,
-    attempts: context.attempts.map((attempt) => ({
-      deployment: attempt.deployment,
-      provider: attempt.provider,
-      outcome: attempt.outcome,
-      ...(attempt.errorKind !== undefined ? { errorKind: attempt.errorKind } : {}),
-      ...(attempt.status !== undefined ? { status: attempt.status } : {}),
-      latencyMs: round(attempt.durationMs),
-    })),
+    attempts: context.attempts.map(traceAttempt),
     cacheStatus,
     inputTokens: usage?.input.total ?? 0,
     cachedInputTokens: usage?.input.cacheRead ?? 0,

@@ -50,8 +50,17 @@ export interface TelemetryOptions {
 
 /** Formats USD for a header without exponent notation: 0.000105 → "0.000105". */
 export function formatUsd(value: number): string {
-  return value.toFixed(10).replace(/0+$/, '').replace(/\.$/, '');
+  // toFixed(10), then trailing zeros and a trailing point cut (a loop: no regex per call).
+  const fixed = value.toFixed(10);
+  let end = fixed.length;
+  while (end > 0 && fixed.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  if (end > 0 && fixed.charCodeAt(end - 1) === 46 /* . */) end--;
+  return end === fixed.length ? fixed : fixed.slice(0, end);
 }
+
+/** Marks the requests a gateway's telemetry stage claimed (see `owns` in createTelemetry). */
+const ownerKey = Symbol('switchyard.telemetry.owner');
+type OwnedContext = RequestContext & { [ownerKey]?: object };
 
 // The breaker channel is published by src/resilience; subscribing by name keeps this module
 // independent of that file.
@@ -74,8 +83,10 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   setActivePriceTable(prices);
 
   // Diagnostics channels are process-wide; several gateways in one process (tests) must each see
-  // only their own requests.
-  const owned = new WeakSet<RequestContext>();
+  // only their own requests: the stage marks each context with this gateway's token (a symbol-keyed
+  // property: cheaper per request than a WeakSet entry, invisible to JSON and Object.keys).
+  const token = {};
+  const owns = (context: RequestContext) => (context as OwnedContext)[ownerKey] === token;
   const responseText = new WeakMap<RequestContext, string>();
   const content = config.traces.content;
   const captureContent = config.traces.enabled && content.enabled;
@@ -118,7 +129,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const unsubscribers: Array<() => void> = [];
   unsubscribers.push(
     subscribeRequestFinished((event) => {
-      if (!owned.has(event.context)) return;
+      if (!owns(event.context)) return;
       // A throwing diagnostics_channel subscriber would surface as an uncaught exception: contain it.
       try {
         const text = responseText.get(event.context);
@@ -140,11 +151,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   if (metrics) {
     const started = (message: unknown) => {
       const event = message as AttemptEvent;
-      if (owned.has(event.context)) metrics.attemptStarted(event);
+      if (owns(event.context)) metrics.attemptStarted(event);
     };
     const finished = (message: unknown) => {
       const event = message as AttemptEvent;
-      if (owned.has(event.context)) metrics.attemptFinished(event);
+      if (owns(event.context)) metrics.attemptFinished(event);
     };
     const breaker = (message: unknown) =>
       metrics.breakerChanged(message as BreakerStateChangedEvent);
@@ -158,8 +169,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     );
   }
 
-  const stage: Stage = async function telemetry(context, next) {
-    owned.add(context);
+  // Not async: it only wraps the sink and hands on next()'s promise (no promise of its own).
+  const stage: Stage = function telemetry(context, next) {
+    (context as OwnedContext)[ownerKey] = token;
     const sink = context.sink;
     const sendJson = sink.sendJson.bind(sink);
     // Non-stream answers: the usage is known before the headers go out, so the cost can travel
@@ -190,7 +202,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         write(text);
       };
     }
-    await next();
+    return next();
   };
 
   return {
