@@ -27,6 +27,27 @@ describe('exact cache key', () => {
     );
   });
 
+  it('keeps the keys of stored entries: the same bytes as JSON.stringify for every value kind', () => {
+    // Keys live in Redis across versions: this one must never change.
+    assert.equal(
+      keyOf(base),
+      'user%3Aalice:d68529ae40e1452835a14e1ebc1e1064b99c13694e1f1d758287dadd28298aed',
+    );
+    assert.equal(
+      canonicalJson({
+        s: 'q"\\\n\u0001\ud800😀\u2028',
+        n: [NaN, -0, 1e21, 1.5, undefined, () => 1],
+        '10': 1,
+        '2': 2,
+        B: true,
+        a: undefined,
+        d: new Date(0),
+        t: new Float32Array([1, 2]),
+      }),
+      '{"10":1,"2":2,"B":true,"d":{},"n":[null,0,1e+21,1.5,null,null],"s":"q\\"\\\\\\n\\u0001\\ud800😀\u2028","t":{"0":1,"1":2}}',
+    );
+  });
+
   it('ignores key order, stream flags, usage options and user labels', () => {
     const reordered = JSON.parse(
       '{"messages":[{"content":"Be terse.","role":"system"},{"content":"Name a river.","role":"user"}],"temperature":0,"model":"fast"}',
