@@ -36,6 +36,11 @@ export interface KeyServiceOptions {
 export interface KeyService {
   /** The key the secret belongs to, or undefined when unknown or revoked. */
   authenticate(secret: string): Promise<VirtualKey | undefined>;
+  /**
+   * The same answer, given at once (no promise) when a static key or the cache holds it: the
+   * request path awaits only a database lookup.
+   */
+  authenticateNow(secret: string): VirtualKey | undefined | Promise<VirtualKey | undefined>;
   /** Forgets cached answers (after a revoke on this replica). */
   invalidate(): void;
   readonly store: KeyStore | undefined;
@@ -46,8 +51,6 @@ export interface KeyService {
 interface CacheEntry {
   key: VirtualKey | undefined;
   expiresAt: number;
-  /** `key`, settled: handed to every request that hits the entry. */
-  found: Promise<VirtualKey | undefined>;
 }
 
 /** Drops undefined fields (optional properties are absent, never undefined). */
@@ -61,7 +64,7 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
   const now = options.now ?? Date.now;
   const negativeTtlMs = options.negativeCacheTtlMs ?? Math.min(1_000, options.cacheTtlMs);
   const maxEntries = options.maxCacheEntries ?? 10_000;
-  const staticKeys = new Map<string, { hash: Buffer; found: Promise<VirtualKey | undefined> }>();
+  const staticKeys = new Map<string, { hash: Buffer; key: VirtualKey }>();
   for (const entry of options.staticKeys) {
     const hex = hashKeySecretHex(entry.key);
     const key = compactKey({
@@ -77,19 +80,14 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
       prefix: displayPrefix(entry.key),
       source: 'config' as const,
     });
-    // One settled promise per static key, handed to every request that presents it.
-    staticKeys.set(hex, { hash: Buffer.from(hex, 'hex'), found: Promise.resolve(key) });
+    staticKeys.set(hex, { hash: Buffer.from(hex, 'hex'), key });
   }
   const cache = new Map<string, CacheEntry>();
   const pending = new Map<string, Promise<VirtualKey | undefined>>();
 
   function remember(hex: string, key: VirtualKey | undefined) {
     cache.delete(hex);
-    cache.set(hex, {
-      key,
-      expiresAt: now() + (key ? options.cacheTtlMs : negativeTtlMs),
-      found: Promise.resolve(key),
-    });
+    cache.set(hex, { key, expiresAt: now() + (key ? options.cacheTtlMs : negativeTtlMs) });
     while (cache.size > maxEntries) {
       const oldest = cache.keys().next().value;
       if (oldest === undefined) break;
@@ -128,6 +126,22 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
     }
   }
 
+  function authenticateNow(
+    secret: string,
+  ): VirtualKey | undefined | Promise<VirtualKey | undefined> {
+    const hex = hashKeySecretHex(secret);
+    const fixed = staticKeys.get(hex);
+    if (fixed && keyHashesEqual(fixed.hash, hex)) return fixed.key;
+    const cached = cache.get(hex);
+    if (cached && cached.expiresAt > now()) return cached.key;
+    let inFlight = pending.get(hex);
+    if (!inFlight) {
+      inFlight = lookup(hex).finally(() => pending.delete(hex));
+      pending.set(hex, inFlight);
+    }
+    return inFlight;
+  }
+
   return {
     get store() {
       return store;
@@ -137,18 +151,10 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
       cache.clear();
     },
     authenticate(secret) {
-      const hex = hashKeySecretHex(secret);
-      const fixed = staticKeys.get(hex);
-      if (fixed && keyHashesEqual(fixed.hash, hex)) return fixed.found;
-      const cached = cache.get(hex);
-      if (cached && cached.expiresAt > now()) return cached.found;
-      let inFlight = pending.get(hex);
-      if (!inFlight) {
-        inFlight = lookup(hex).finally(() => pending.delete(hex));
-        pending.set(hex, inFlight);
-      }
-      return inFlight;
+      const answer = authenticateNow(secret);
+      return answer instanceof Promise ? answer : Promise.resolve(answer);
     },
+    authenticateNow,
     invalidate() {
       cache.clear();
     },

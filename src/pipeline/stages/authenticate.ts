@@ -5,7 +5,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../../core/index.js';
 import type { KeyService } from '../../keys/key-service.js';
 import type { VirtualKey } from '../../keys/virtual-key.js';
-import type { Stage } from '../stage.js';
+import type { RequestContext } from '../request-context.js';
+import type { Next, Stage } from '../stage.js';
 
 export interface AuthenticateDeps {
   keys: KeyService;
@@ -70,29 +71,36 @@ export async function requireKey(
   return key;
 }
 
-/** Adds: context.key (and context.metadata.region from the key's region) */
-export function createAuthenticateStage(deps: AuthenticateDeps): Stage {
-  return async function authenticate(context, next) {
-    if (!deps.required) {
-      await next();
-      return;
-    }
-    // requireKey inlined: one async frame less per request.
-    const secret = presentedKey(context.headers);
-    if (secret === undefined) throw missingKey();
-    const key = await deps.keys.authenticate(secret);
-    if (!key) throw invalidKey();
-    context.key = key;
-    // A key bound to a region cannot be moved out of it by a header.
-    if (key.region !== undefined) context.metadata.region = key.region;
-    const model = context.body.model;
-    if (key.models && typeof model === 'string' && !key.models.includes(model)) {
-      throw new GatewayError(
+/** Sets the found key on the request (or refuses it) and runs the rest of the pipeline. */
+function admit(context: RequestContext, key: VirtualKey | undefined, next: Next): Promise<void> {
+  if (!key) return Promise.reject(invalidKey());
+  context.key = key;
+  // A key bound to a region cannot be moved out of it by a header.
+  if (key.region !== undefined) context.metadata.region = key.region;
+  const model = context.body.model;
+  if (key.models && typeof model === 'string' && !key.models.includes(model)) {
+    return Promise.reject(
+      new GatewayError(
         'model_not_allowed',
         `This key may not use the model '${model}'. Allowed: ${key.models.join(', ')}.`,
         { param: 'model' },
-      );
-    }
-    await next();
+      ),
+    );
+  }
+  return next();
+}
+
+/**
+ * Adds: context.key (and context.metadata.region from the key's region). Not an async function: a
+ * static or cached key is answered at once, and only a database lookup is awaited.
+ */
+export function createAuthenticateStage(deps: AuthenticateDeps): Stage {
+  return function authenticate(context, next) {
+    if (!deps.required) return next();
+    const secret = presentedKey(context.headers);
+    if (secret === undefined) return Promise.reject(missingKey());
+    const found = deps.keys.authenticateNow(secret);
+    if (found instanceof Promise) return found.then((key) => admit(context, key, next));
+    return admit(context, found, next);
   };
 }

@@ -6,11 +6,11 @@ import { GatewayError } from '../../core/index.js';
 import { estimateRequestTokens, type TokenEstimate } from '../../limits/estimate-tokens.js';
 import { formatGoDuration } from '../../limits/format-go-duration.js';
 import { publishLimitEvent } from '../../limits/limit-events.js';
-import type { TokenBucketState } from '../../limits/limit-store.js';
+import type { TokenBucketSpec, TokenBucketState } from '../../limits/limit-store.js';
 import { tightestBucket, type TokenLimiter } from '../../limits/token-limiter.js';
 import type { VirtualKey } from '../../keys/virtual-key.js';
 import type { RequestContext, ResponseSink } from '../request-context.js';
-import type { Stage } from '../stage.js';
+import type { Next, Stage } from '../stage.js';
 
 export interface RateLimitDeps {
   limiter: TokenLimiter;
@@ -146,18 +146,12 @@ function refusal(
 
 /** Adds: context.tokenEstimate; the x-ratelimit-* headers */
 export function createRateLimitStage(deps: RateLimitDeps): Stage {
-  return async function rateLimit(context, next) {
-    const { subject, user } = limitSubject(context);
-    const buckets = deps.limiter.bucketsFor({
-      subject,
-      user,
-      tier: context.key?.tier ?? deps.defaultTier,
-      alias: context.route?.alias ?? '',
-    });
-    if (buckets.length === 0) {
-      await next();
-      return;
-    }
+  async function limited(
+    context: RequestContext,
+    next: Next,
+    subject: string,
+    buckets: TokenBucketSpec[],
+  ): Promise<void> {
     const estimate = tokenEstimateOf(context, deps.defaultMaxOutputTokens);
     const reserved = estimate.inputTokens + estimate.outputTokens;
     const decision = await deps.limiter.reserve(buckets, reserved);
@@ -187,5 +181,18 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
     } finally {
       await deps.limiter.adjust(buckets, actualTokensOf(context, reserved) - reserved);
     }
+  }
+
+  // Not an async function: a request no limit applies to goes on without a frame of its own.
+  return function rateLimit(context, next) {
+    const { subject, user } = limitSubject(context);
+    const buckets = deps.limiter.bucketsFor({
+      subject,
+      user,
+      tier: context.key?.tier ?? deps.defaultTier,
+      alias: context.route?.alias ?? '',
+    });
+    if (buckets.length === 0) return next();
+    return limited(context, next, subject, buckets);
   };
 }

@@ -8,10 +8,10 @@ import { GatewayError, createUsage, type Deployment } from '../../core/index.js'
 import type { AlertDispatcher } from '../../limits/alert-dispatcher.js';
 import { formatGoDuration } from '../../limits/format-go-duration.js';
 import { publishLimitEvent } from '../../limits/limit-events.js';
-import type { SpendGuard, SpendHoldDecision } from '../../limits/spend-guard.js';
+import type { SpendCap, SpendGuard, SpendHoldDecision } from '../../limits/spend-guard.js';
 import { costOf } from '../../pricing/price-table.js';
 import type { RequestContext } from '../request-context.js';
-import type { Stage } from '../stage.js';
+import type { Next, Stage } from '../stage.js';
 import { tokenEstimateOf } from './rate-limit.js';
 
 export interface SpendCapDeps {
@@ -59,6 +59,7 @@ function refusal(
   );
 }
 
+/** Adds: the spend holds (settled when the request is over) */
 export function createSpendCapStage(deps: SpendCapDeps): Stage {
   const warnedUnpriced = new Set<string>();
 
@@ -101,19 +102,7 @@ export function createSpendCapStage(deps: SpendCapDeps): Stage {
     return priced(served, costOf(served, context.usage ?? estimatedUsage(context)));
   }
 
-  /** Adds: the spend holds (settled when the request is over) */
-  return async function spendCap(context, next) {
-    const key = context.key;
-    const caps = deps.guard.capsFor({
-      user: key?.user ?? context.metadata.user,
-      keyId: key?.id,
-      keyDailyUsd: key?.dailyUsd,
-      feature: context.metadata.feature,
-    });
-    if (caps.length === 0 && !deps.guard.tracksGlobal) {
-      await next();
-      return;
-    }
+  async function capped(context: RequestContext, next: Next, caps: SpendCap[]): Promise<void> {
     const worstUsd = worstCaseUsd(context);
     let held = caps;
     let heldNanoUsd = 0;
@@ -149,5 +138,19 @@ export function createSpendCapStage(deps: SpendCapDeps): Stage {
         for (const alert of alerts) deps.alerts.alert(alert);
       }
     }
+  }
+
+  // Not an async function: a request no cap applies to (and no global alert counts) goes on
+  // without a frame of its own.
+  return function spendCap(context, next) {
+    const key = context.key;
+    const caps = deps.guard.capsFor({
+      user: key?.user ?? context.metadata.user,
+      keyId: key?.id,
+      keyDailyUsd: key?.dailyUsd,
+      feature: context.metadata.feature,
+    });
+    if (caps.length === 0 && !deps.guard.tracksGlobal) return next();
+    return capped(context, next, caps);
   };
 }
