@@ -1,9 +1,15 @@
 // The request log line: written straight to the stream, it is byte for byte the line pino writes
 // for the same fields (same keys, order, escaping, omissions), and pino writes it itself when the
-// logger has anything that could change a line.
+// logger has anything that could change a line. The lines of one event-loop turn are one write, and
+// a process that exits (or crashes) in that turn still writes them.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import type { TraceRecord } from './build-trace-record.js';
@@ -246,6 +252,59 @@ describe('request log line', () => {
     assert.equal(direct.lines.length, 1);
     assert.equal((JSON.parse(direct.lines[0]!) as { replica: string }).replica, 'a"1');
   });
+});
+
+describe('request log writes', () => {
+  it('hands the lines of one event-loop turn to the stream as one write, in order', async () => {
+    const writes: string[] = [];
+    const directLogger = pino(
+      { base: { service: 'switchyard' }, timestamp: () => ',"time":"t"' },
+      { write: (text: string) => writes.push(text) },
+    );
+    const log = createRequestLogger(directLogger);
+    for (const id of ['a', 'b', 'c']) log(record({ requestId: id }), withUsage);
+    assert.equal(writes.length, 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(writes.length, 1);
+    const ids = writes[0]!
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { requestId: string }).requestId);
+    assert.deepEqual(ids, ['a', 'b', 'c']);
+    log(record({ requestId: 'd' }), withUsage);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(writes.length, 2);
+  });
+
+  for (const how of ['exit', 'throw'] as const) {
+    it(`loses no line when the process ends in the same turn (${how})`, async () => {
+      const directory = await mkdtemp(join(tmpdir(), 'request-log-'));
+      const script = join(directory, 'log-and-exit.mts');
+      const here = dirname(fileURLToPath(import.meta.url));
+      await writeFile(
+        script,
+        `const { createLogger } = await import(${JSON.stringify(pathToFileURL(join(here, 'create-logger.ts')).href)});
+const { createRequestLogger } = await import(${JSON.stringify(pathToFileURL(join(here, 'log-requests.ts')).href)});
+const log = createRequestLogger(createLogger({ level: 'info' }));
+const record = ${JSON.stringify(record())};
+for (let i = 0; i < 3; i++) log({ ...record, requestId: 'r' + i }, { context: { usage: {} } });
+${how === 'throw' ? "throw new Error('crash');" : 'process.exit(0);'}
+`,
+      );
+      try {
+        const result = spawnSync(process.execPath, ['--import', 'tsx', script], {
+          encoding: 'utf8',
+        });
+        const ids = result.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => (JSON.parse(line) as { requestId: string }).requestId);
+        assert.deepEqual(ids, ['r0', 'r1', 'r2'], result.stderr);
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe('createIsoTime', () => {

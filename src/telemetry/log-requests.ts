@@ -123,6 +123,19 @@ const optionalString = (name: string, value: string | null): string =>
 const optionalNumber = (name: string, value: number | undefined): string =>
   value === undefined ? '' : `,"${name}":${jsonValue(value)}`;
 
+/** Request loggers holding lines not yet handed to their stream. */
+const unwritten = new Set<(exiting?: boolean) => void>();
+let exitHooked = false;
+function flushOnExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  // process.exit() or a crash before the turn ends: hand the lines over and flush synchronously
+  // (pino's own exit hook may have flushed its destination already).
+  process.on('exit', () => {
+    for (const flush of [...unwritten]) flush(true);
+  });
+}
+
 /**
  * Writes the line the pino call would write, byte for byte, straight to the logger's stream: the
  * same level, time, bindings and end as pino's own, without pino's generic per-key loop (which
@@ -162,12 +175,30 @@ export function directRequestWriter(
     stream[sym('needsMetadataGsym')] !== true;
   if (!plain || !stream || !lsCache) return undefined;
   const infoValue = logger.levels.values.info ?? 30;
+  flushOnExit();
   const timeSym = sym('timeSym');
   const chindingsSym = sym('chindingsSym');
   const endSym = sym('endSym');
   // The surface … route fields as JSON, last seen per deployment (bounded: deployments come from the
   // config; a null deployment — nothing served — keeps one entry).
   const routes = new Map<string | null, RouteFields>();
+  // The lines of one event-loop turn go to the stream as one write once the turn's I/O callbacks
+  // are done (setImmediate): pino's destination (sonic-boom) re-measures its whole pending buffer
+  // on every write, so N lines a turn cost it N buffer copies; one joined write costs one.
+  const pending: string[] = [];
+  const flush = (exiting?: boolean) => {
+    unwritten.delete(flush);
+    if (pending.length === 0) return;
+    const text = pending.length === 1 ? pending[0]! : pending.join('');
+    pending.length = 0;
+    try {
+      stream.write(text);
+      if (exiting === true) (stream as { flushSync?: () => void }).flushSync?.();
+    } catch {
+      // A destroyed or failed destination (after the logger was closed): nothing can take the
+      // lines; pino's own write would have thrown here as well.
+    }
+  };
   const routeFields = (record: TraceRecord): string => {
     const cached = routes.get(record.deployment);
     if (cached !== undefined && sameRoute(cached, record)) return cached.json;
@@ -219,7 +250,11 @@ export function directRequestWriter(
       optionalString('error', record.errorCode) +
       optionalString('errorClass', record.errorClass) +
       `,"msg":"request"${internals[endSym] as string}`;
-    stream.write(line);
+    if (pending.length === 0) {
+      setImmediate(flush);
+      unwritten.add(flush);
+    }
+    pending.push(line);
   };
 }
 
