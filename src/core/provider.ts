@@ -52,6 +52,21 @@ export interface ChatResult {
   rawBytes?: Buffer;
 }
 
+/**
+ * Stream parts grouped by the upstream read that produced them, offered by a provider's stream
+ * beside the part-by-part iteration (read one or the other): what arrived together is written to
+ * the client together, as a byte pipe would, and costs one iteration step instead of one per part.
+ */
+export interface BatchedParts {
+  batches(): AsyncIterator<readonly StreamPart[]>;
+}
+
+export function hasPartBatches(
+  parts: AsyncIterable<StreamPart>,
+): parts is AsyncIterable<StreamPart> & BatchedParts {
+  return typeof (parts as Partial<BatchedParts>).batches === 'function';
+}
+
 export interface Provider {
   readonly name: string;
   readonly type: string;

@@ -8,10 +8,12 @@ import {
   EncodedJson,
   GatewayError,
   UpstreamError,
+  hasPartBatches,
   isUpstreamError,
   type ChatRequest,
   type Provider,
   type ProviderCall,
+  type StreamPart,
 } from '../../core/index.js';
 import {
   runFallbackChain,
@@ -79,6 +81,20 @@ function providerCall<TRequest>(
   };
 }
 
+/** Part-by-part iteration seen as batches of one (a provider stream without `batches`). */
+function onePartBatches(inner: AsyncIterator<StreamPart>): AsyncIterator<readonly StreamPart[]> {
+  return {
+    async next() {
+      const step = await inner.next();
+      return step.done ? { done: true, value: undefined } : { done: false, value: [step.value] };
+    },
+    async return() {
+      await inner.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
 async function streamAttempt(
   context: RequestContext,
   provider: Provider,
@@ -97,44 +113,51 @@ async function streamAttempt(
   const sink = context.sink;
   const output = { chunks: 0, textChars: 0, reasoningChars: 0, toolArgumentChars: 0 };
   let wroteAny = false;
-  const iterator = parts[Symbol.asyncIterator]();
+  // The parts of one upstream read are written in one write (a provider that does not group its
+  // parts gives them one by one); nothing waits for a later read.
+  const iterator = hasPartBatches(parts)
+    ? parts.batches()
+    : onePartBatches(parts[Symbol.asyncIterator]());
   try {
     for (;;) {
       const step = await iterator.next();
       if (step.done) break;
-      const part = step.value;
-      if (context.partObservers) for (const observe of context.partObservers) observe(part);
-      if (sink.closed) {
-        return { type: 'served', failure: new Error('client disconnected mid-stream') };
+      let pending = '';
+      for (const part of step.value) {
+        if (context.partObservers) for (const observe of context.partObservers) observe(part);
+        if (sink.closed) {
+          return { type: 'served', failure: new Error('client disconnected mid-stream') };
+        }
+        if (part.type === 'error') {
+          if (!wroteAny) return { type: 'failed', error: part.error };
+          context.error = part.error;
+          sink.write(pending + encoder.encodeError(part.error));
+          sink.end();
+          return { type: 'served', failure: part.error };
+        }
+        if (part.type === 'finish') {
+          context.usage = part.usage;
+          context.finishReason = part.finishReason;
+        } else if (part.type === 'text-delta') output.textChars += part.delta.length;
+        else if (part.type === 'reasoning-delta') output.reasoningChars += part.delta.length;
+        else if (part.type === 'tool-call-delta') {
+          output.toolArgumentChars += part.argumentsDelta.length;
+        }
+        const text = encoder.encode(part);
+        if (text === '') continue;
+        if (!wroteAny) {
+          wroteAny = true;
+          // What the client has received so far: kept on the context if the stream breaks off.
+          context.partialOutput = output;
+          servedHeaders(context, attempt.deployment);
+          sink.startStream();
+          context.streamed = true;
+          context.ttftMs = performance.now() - context.startTime;
+        }
+        output.chunks += 1;
+        pending += text;
       }
-      if (part.type === 'error') {
-        if (!wroteAny) return { type: 'failed', error: part.error };
-        context.error = part.error;
-        sink.write(encoder.encodeError(part.error));
-        sink.end();
-        return { type: 'served', failure: part.error };
-      }
-      if (part.type === 'finish') {
-        context.usage = part.usage;
-        context.finishReason = part.finishReason;
-      } else if (part.type === 'text-delta') output.textChars += part.delta.length;
-      else if (part.type === 'reasoning-delta') output.reasoningChars += part.delta.length;
-      else if (part.type === 'tool-call-delta') {
-        output.toolArgumentChars += part.argumentsDelta.length;
-      }
-      const text = encoder.encode(part);
-      if (text === '') continue;
-      if (!wroteAny) {
-        wroteAny = true;
-        // What the client has received so far: kept on the context if the stream breaks off.
-        context.partialOutput = output;
-        servedHeaders(context, attempt.deployment);
-        sink.startStream();
-        context.streamed = true;
-        context.ttftMs = performance.now() - context.startTime;
-      }
-      output.chunks += 1;
-      sink.write(text);
+      if (pending !== '') sink.write(pending);
     }
   } finally {
     // Stops the upstream read (and closes its connection) if we left the loop early.

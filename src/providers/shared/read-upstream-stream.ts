@@ -4,7 +4,7 @@
 // converter; this loop is the same for all of them.
 
 import type { Dispatcher } from 'undici';
-import { UpstreamError, type StreamPart } from '../../core/index.js';
+import { UpstreamError, type BatchedParts, type StreamPart } from '../../core/index.js';
 import type { AbortScope } from '../../lib/abort-scope.js';
 
 export interface FrameDecoder<Frame> {
@@ -34,11 +34,33 @@ export interface ReadUpstreamStreamOptions<Frame> {
   onDecodeError?: (error: Error, parts: StreamPart[]) => void;
 }
 
-export async function* readUpstreamStream<Frame>(
+/**
+ * The parts of an upstream stream, one at a time (an async generator, as every consumer expects),
+ * and also grouped by the upstream read that produced them (`batches`, see BatchedParts): the
+ * gateway writes what arrived together in one write, with no generator step per part. Read one
+ * or the other, once.
+ */
+export function readUpstreamStream<Frame>(
   options: ReadUpstreamStreamOptions<Frame>,
-): AsyncGenerator<StreamPart> {
+): AsyncGenerator<StreamPart> & BatchedParts {
+  const source = readBatches(options);
+  let claimed = false;
+  const claim = (): AsyncGenerator<StreamPart[]> => {
+    if (claimed) throw new Error('the parts of an upstream stream are read once');
+    claimed = true;
+    return source;
+  };
+  const parts = (async function* flatten() {
+    for await (const batch of claim()) yield* batch;
+  })();
+  return Object.assign(parts, { batches: claim });
+}
+
+async function* readBatches<Frame>(
+  options: ReadUpstreamStreamOptions<Frame>,
+): AsyncGenerator<StreamPart[]> {
   const { body, decoder, converter, scope, origin } = options;
-  const parts: StreamPart[] = [];
+  let parts: StreamPart[] = [];
   let cancelFirstEvent: (() => void) | undefined = options.cancelFirstEventTimer;
   // Armed at the first event (before it, the first-event timer rules), touched by every chunk.
   let idle: { touch(): void } | undefined;
@@ -75,20 +97,23 @@ export async function* readUpstreamStream<Frame>(
           converter.push(frame, parts);
         }
         if (parts.length > 0) {
-          for (const part of parts) {
-            yield part;
-            if (part.type === 'error') return;
+          // Nothing after an error part: the stream is over.
+          const failedAt = parts.findIndex((part) => part.type === 'error');
+          if (failedAt !== -1) {
+            yield parts.slice(0, failedAt + 1);
+            return;
           }
-          parts.length = 0;
+          yield parts;
+          parts = [];
         }
       }
     } catch (error) {
-      yield { type: 'error', error: options.toTransportError(error) };
+      yield [{ type: 'error', error: options.toTransportError(error) }];
       return;
     }
     for (const frame of decode(undefined)) converter.push(frame, parts);
     converter.end(parts);
-    for (const part of parts) yield part;
+    if (parts.length > 0) yield parts;
     completed = true;
   } finally {
     scope.dispose();
