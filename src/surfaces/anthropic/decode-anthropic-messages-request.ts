@@ -49,11 +49,18 @@ function requireString(value: unknown, param: string): string {
   return value;
 }
 
-function optionalNumber(
-  body: Json,
-  field: string,
-  range: { min: number; max: number; integer?: boolean },
-): number | undefined {
+interface NumberRange {
+  min: number;
+  max: number;
+  integer?: boolean;
+}
+
+// The ranges of the numeric fields, made once (not per request).
+const maxTokensRange: NumberRange = { min: 1, max: 10_000_000, integer: true };
+const unitRange: NumberRange = { min: 0, max: 1 };
+const topKRange: NumberRange = { min: 0, max: 1_000_000, integer: true };
+
+function optionalNumber(body: Json, field: string, range: NumberRange): number | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -78,14 +85,33 @@ function cacheControlOf(block: Json): TextPart['cacheControl'] | undefined {
     : { type: 'ephemeral' };
 }
 
-function decodeTextBlock(block: Json, param: string): TextPart {
-  const text = requireString(block.text, `${param}.text`);
-  if (text === '') throw invalid(`${param}.text`, 'text content blocks must be non-empty');
+/**
+ * Where a content block is, as numbers; its parameter name (`messages.2.content.0.text`) is built
+ * only when an error names it. `message` -1 is the top-level `system`; `inner` -1: not inside a
+ * tool result's content.
+ */
+function blockParam(message: number, block: number, inner = -1): string {
+  const content = message < 0 ? 'system' : `messages.${message}.content`;
+  return inner < 0 ? `${content}.${block}` : `${content}.${block}.content.${inner}`;
+}
+
+function decodeTextBlock(block: Json, message: number, index: number, inner = -1): TextPart {
+  const text =
+    typeof block.text === 'string'
+      ? block.text
+      : requireString(block.text, `${blockParam(message, index, inner)}.text`);
+  if (text === '') {
+    throw invalid(
+      `${blockParam(message, index, inner)}.text`,
+      'text content blocks must be non-empty',
+    );
+  }
   const cacheControl = cacheControlOf(block);
   return cacheControl ? { type: 'text', text, cacheControl } : { type: 'text', text };
 }
 
-function decodeImageBlock(block: Json, param: string): ImagePart {
+function decodeImageBlock(block: Json, message: number, index: number, inner = -1): ImagePart {
+  const param = blockParam(message, index, inner);
   const source = requireObject(block.source, `${param}.source`);
   if (source.type === 'base64') {
     return {
@@ -106,100 +132,128 @@ function decodeImageBlock(block: Json, param: string): ImagePart {
   throw invalid(`${param}.source.type`, "Input should be 'base64' or 'url'");
 }
 
-function decodeTextBlocks(content: unknown, param: string): TextPart[] {
+/** Text content: the top-level `system` (message -1) or a system message's content. */
+function decodeTextBlocks(content: unknown, message: number): TextPart[] {
   if (typeof content === 'string') {
-    if (content === '') throw invalid(param, 'text content must be non-empty');
+    if (content === '') {
+      throw invalid(
+        message < 0 ? 'system' : `messages.${message}.content`,
+        'text content must be non-empty',
+      );
+    }
     return [{ type: 'text', text: content }];
   }
-  if (!Array.isArray(content))
-    throw invalid(param, 'Input should be a valid string or a list of text blocks');
+  if (!Array.isArray(content)) {
+    throw invalid(
+      message < 0 ? 'system' : `messages.${message}.content`,
+      'Input should be a valid string or a list of text blocks',
+    );
+  }
   return content.map((item, index) => {
-    const block = requireObject(item, `${param}.${index}`);
-    if (block.type !== 'text') throw invalid(`${param}.${index}.type`, "Input should be 'text'");
-    return decodeTextBlock(block, `${param}.${index}`);
+    if (!isObject(item)) requireObject(item, blockParam(message, index));
+    const block = item as Json;
+    if (block.type !== 'text') {
+      throw invalid(`${blockParam(message, index)}.type`, "Input should be 'text'");
+    }
+    return decodeTextBlock(block, message, index);
   });
 }
 
-function decodeToolResult(block: Json, param: string): ToolResultPart {
+function decodeToolResult(block: Json, message: number, index: number): ToolResultPart {
+  const toolUseId = block.tool_use_id;
   const part: ToolResultPart = {
     type: 'tool-result',
-    toolCallId: requireString(block.tool_use_id, `${param}.tool_use_id`),
+    toolCallId:
+      typeof toolUseId === 'string'
+        ? toolUseId
+        : requireString(toolUseId, `${blockParam(message, index)}.tool_use_id`),
     content: '',
   };
   const content = block.content;
   if (typeof content === 'string') part.content = content;
   else if (Array.isArray(content)) {
-    part.content = content.map((item, index): TextPart | ImagePart => {
-      const inner = requireObject(item, `${param}.content.${index}`);
-      if (inner.type === 'text') return decodeTextBlock(inner, `${param}.content.${index}`);
-      if (inner.type === 'image') return decodeImageBlock(inner, `${param}.content.${index}`);
-      throw invalid(`${param}.content.${index}.type`, "Input should be 'text' or 'image'");
+    part.content = content.map((item, inner): TextPart | ImagePart => {
+      if (!isObject(item)) requireObject(item, blockParam(message, index, inner));
+      const innerBlock = item as Json;
+      if (innerBlock.type === 'text') return decodeTextBlock(innerBlock, message, index, inner);
+      if (innerBlock.type === 'image') return decodeImageBlock(innerBlock, message, index, inner);
+      throw invalid(
+        `${blockParam(message, index, inner)}.type`,
+        "Input should be 'text' or 'image'",
+      );
     });
   } else if (content !== undefined) {
-    throw invalid(`${param}.content`, 'Input should be a valid string or a list of content blocks');
+    throw invalid(
+      `${blockParam(message, index)}.content`,
+      'Input should be a valid string or a list of content blocks',
+    );
   }
   if (block.is_error === true) part.isError = true;
   return part;
 }
 
 /** A user turn may carry tool results and ordinary content; internally they are two messages. */
-function decodeUserMessage(content: unknown, param: string): ChatMessage[] {
+function decodeUserMessage(content: unknown, message: number): ChatMessage[] {
   if (typeof content === 'string')
     return [{ role: 'user', content: [{ type: 'text', text: content }] }];
   const results: ToolResultPart[] = [];
   const parts: Array<TextPart | ImagePart | OpaquePart> = [];
-  (content as unknown[]).forEach((item, index) => {
-    const blockParam = `${param}.${index}`;
-    const block = requireObject(item, blockParam);
+  const items = content as unknown[];
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    if (!isObject(item)) requireObject(item, blockParam(message, index));
+    const block = item as Json;
     switch (block.type) {
       case 'text':
-        parts.push(decodeTextBlock(block, blockParam));
+        parts.push(decodeTextBlock(block, message, index));
         break;
       case 'image':
-        parts.push(decodeImageBlock(block, blockParam));
+        parts.push(decodeImageBlock(block, message, index));
         break;
       case 'tool_result':
-        results.push(decodeToolResult(block, blockParam));
+        results.push(decodeToolResult(block, message, index));
         break;
       case 'tool_use':
       case 'thinking':
       case 'redacted_thinking':
         throw invalid(
-          `${blockParam}.type`,
+          `${blockParam(message, index)}.type`,
           `a ${block.type} block is only allowed in an assistant message`,
         );
       default:
-        requireString(block.type, `${blockParam}.type`);
+        requireString(block.type, `${blockParam(message, index)}.type`);
         // document, search_result, …: forwarded to Anthropic-family backends only.
         parts.push({ type: 'opaque', format: 'anthropic-messages', value: block });
     }
-  });
+  }
   const messages: ChatMessage[] = [];
   if (results.length > 0) messages.push({ role: 'tool', content: results });
   if (parts.length > 0) messages.push({ role: 'user', content: parts });
   return messages;
 }
 
-function decodeAssistantMessage(content: unknown, param: string): ChatMessage {
+function decodeAssistantMessage(content: unknown, message: number): ChatMessage {
   if (typeof content === 'string') {
     return { role: 'assistant', content: content === '' ? [] : [{ type: 'text', text: content }] };
   }
   const parts: Array<TextPart | ToolCallPart | ReasoningPart> = [];
-  (content as unknown[]).forEach((item, index) => {
-    const blockParam = `${param}.${index}`;
-    const block = requireObject(item, blockParam);
+  const items = content as unknown[];
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    if (!isObject(item)) requireObject(item, blockParam(message, index));
+    const block = item as Json;
     switch (block.type) {
       case 'text':
-        parts.push(decodeTextBlock(block, blockParam));
+        parts.push(decodeTextBlock(block, message, index));
         break;
       case 'tool_use': {
+        const param = blockParam(message, index);
         const input = block.input ?? {};
-        if (!isObject(input))
-          throw invalid(`${blockParam}.input`, 'Input should be a valid dictionary');
+        if (!isObject(input)) throw invalid(`${param}.input`, 'Input should be a valid dictionary');
         parts.push({
           type: 'tool-call',
-          id: requireString(block.id, `${blockParam}.id`),
-          name: requireString(block.name, `${blockParam}.name`),
+          id: requireString(block.id, `${param}.id`),
+          name: requireString(block.name, `${param}.name`),
           arguments: JSON.stringify(input),
         });
         break;
@@ -207,7 +261,7 @@ function decodeAssistantMessage(content: unknown, param: string): ChatMessage {
       case 'thinking': {
         const reasoning: ReasoningPart = {
           type: 'reasoning',
-          text: requireString(block.thinking, `${blockParam}.thinking`),
+          text: requireString(block.thinking, `${blockParam(message, index)}.thinking`),
         };
         if (typeof block.signature === 'string') reasoning.signature = block.signature;
         parts.push(reasoning);
@@ -216,51 +270,53 @@ function decodeAssistantMessage(content: unknown, param: string): ChatMessage {
       case 'tool_result':
       case 'image':
         throw invalid(
-          `${blockParam}.type`,
+          `${blockParam(message, index)}.type`,
           `a ${String(block.type)} block is only allowed in a user message`,
         );
       default:
         // redacted_thinking, server tool blocks: kept on the fast path only.
-        requireString(block.type, `${blockParam}.type`);
+        requireString(block.type, `${blockParam(message, index)}.type`);
     }
-  });
+  }
   return { role: 'assistant', content: parts };
 }
 
+// Parameter names (`messages.3.content`, …) are built only on the error path: a valid request
+// allocates no strings for them.
 function decodeMessages(value: unknown): ChatMessage[] {
   if (value === undefined) throw invalid('messages', 'Field required');
   if (!Array.isArray(value)) throw invalid('messages', 'Input should be a valid list');
   if (value.length === 0) throw invalid('messages', 'at least one message is required');
   const messages: ChatMessage[] = [];
-  value.forEach((item, index) => {
-    const param = `messages.${index}`;
-    const message = requireObject(item, param);
+  for (let index = 0; index < value.length; index++) {
+    const item: unknown = value[index];
+    if (!isObject(item)) requireObject(item, `messages.${index}`);
+    const message = item as Json;
     const role = message.role;
-    if (role === undefined) throw invalid(`${param}.role`, 'Field required');
+    if (role === undefined) throw invalid(`messages.${index}.role`, 'Field required');
     if (role !== 'user' && role !== 'assistant' && role !== 'system') {
-      throw invalid(`${param}.role`, "Input should be 'user', 'assistant' or 'system'");
+      throw invalid(`messages.${index}.role`, "Input should be 'user', 'assistant' or 'system'");
     }
     const content = message.content;
-    if (content === undefined) throw invalid(`${param}.content`, 'Field required');
+    if (content === undefined) throw invalid(`messages.${index}.content`, 'Field required');
     if (typeof content !== 'string' && !Array.isArray(content)) {
       throw invalid(
-        `${param}.content`,
+        `messages.${index}.content`,
         'Input should be a valid string or a list of content blocks',
       );
     }
     const finalAssistant = role === 'assistant' && index === value.length - 1;
     if ((content === '' || (Array.isArray(content) && content.length === 0)) && !finalAssistant) {
       throw invalid(
-        param,
+        `messages.${index}`,
         'all messages must have non-empty content except for the optional final assistant message',
       );
     }
-    const contentParam = `${param}.content`;
     if (role === 'system')
-      messages.push({ role: 'system', content: decodeTextBlocks(content, contentParam) });
-    else if (role === 'user') messages.push(...decodeUserMessage(content, contentParam));
-    else messages.push(decodeAssistantMessage(content, contentParam));
-  });
+      messages.push({ role: 'system', content: decodeTextBlocks(content, index) });
+    else if (role === 'user') messages.push(...decodeUserMessage(content, index));
+    else messages.push(decodeAssistantMessage(content, index));
+  }
   return messages;
 }
 
@@ -300,16 +356,18 @@ function decodeToolChoice(value: unknown, request: ChatRequest): ToolChoice {
   }
 }
 
+const noOptions: { forCountTokens?: boolean } = Object.freeze({});
+
 export function decodeAnthropicMessagesRequest(
   body: unknown,
-  options: { forCountTokens?: boolean } = {},
+  options: { forCountTokens?: boolean } = noOptions,
 ): ChatRequest {
   if (!isObject(body)) throw invalid('body', 'The request body must be a JSON object.');
   const model = requireString(body.model, 'model');
   let maxTokens: number | undefined;
   if (!options.forCountTokens) {
     if (body.max_tokens === undefined) throw invalid('max_tokens', 'Field required');
-    maxTokens = optionalNumber(body, 'max_tokens', { min: 1, max: 10_000_000, integer: true });
+    maxTokens = optionalNumber(body, 'max_tokens', maxTokensRange);
   }
   const stream = body.stream ?? false;
   if (typeof stream !== 'boolean') throw invalid('stream', 'Input should be a valid boolean');
@@ -318,7 +376,7 @@ export function decodeAnthropicMessagesRequest(
     const system =
       typeof body.system === 'string' && body.system === ''
         ? []
-        : decodeTextBlocks(body.system, 'system');
+        : decodeTextBlocks(body.system, -1);
     if (system.length > 0) messages.push({ role: 'system', content: system });
   }
   messages.push(...decodeMessages(body.messages));
@@ -330,11 +388,11 @@ export function decodeAnthropicMessagesRequest(
     extra: {},
   };
   if (maxTokens !== undefined) request.maxOutputTokens = maxTokens;
-  const temperature = optionalNumber(body, 'temperature', { min: 0, max: 1 });
+  const temperature = optionalNumber(body, 'temperature', unitRange);
   if (temperature !== undefined) request.temperature = temperature;
-  const topP = optionalNumber(body, 'top_p', { min: 0, max: 1 });
+  const topP = optionalNumber(body, 'top_p', unitRange);
   if (topP !== undefined) request.topP = topP;
-  const topK = optionalNumber(body, 'top_k', { min: 0, max: 1_000_000, integer: true });
+  const topK = optionalNumber(body, 'top_k', topKRange);
   if (topK !== undefined) request.topK = topK;
   if (body.stop_sequences !== undefined && body.stop_sequences !== null) {
     if (!Array.isArray(body.stop_sequences))
