@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { subscribeLimitEvents, type LimitEvent } from './limit-events.js';
+import { LimitStoreUnavailableError, type LimitStore } from './limit-store.js';
 import { createMemoryLimitStore } from './memory/memory-limit-store.js';
 import { createTokenLimiter } from './token-limiter.js';
 
@@ -43,4 +45,67 @@ it('picks per-user, then tier buckets with a per-model bucket, and keeps them pe
     [{ key: 'sy:tpm:{user%3Abob}', capacity: 9000, refillPerSecond: 100 }],
   );
   assert.deepEqual(limiter.bucketsFor({ subject: 'team:x', tier: 'none', alias: 'fast' }), []);
+});
+
+it('applies the failure policy when the store cannot answer, rethrows other errors, never throws on adjust', async () => {
+  const memory = createMemoryLimitStore();
+  let failure: (() => never) | undefined;
+  let sync = false;
+  const run = <T>(operation: () => Promise<T>): Promise<T> => {
+    if (!failure) return operation();
+    if (sync) failure();
+    return Promise.resolve().then(failure);
+  };
+  const store: LimitStore = {
+    ...memory,
+    reserveTokens: (buckets, amount) => run(() => memory.reserveTokens(buckets, amount)),
+    adjustTokens: (buckets, delta) => run(() => memory.adjustTokens(buckets, delta)),
+  };
+  const limiter = createTokenLimiter({
+    store,
+    keyPrefix: 'sy',
+    config: {
+      failureMode: 'closed',
+      defaultTier: 'standard',
+      defaultMaxOutputTokens: 1024,
+      tiers: { standard: { tokensPerMinute: 600, models: {} } },
+      users: {},
+    },
+  });
+  const events: LimitEvent[] = [];
+  const unsubscribe = subscribeLimitEvents((event) => events.push(event));
+  try {
+    const buckets = limiter.bucketsFor({ subject: 'team:x', tier: 'standard', alias: 'fast' });
+    assert.equal((await limiter.reserve(buckets, 100)).type, 'allowed');
+    assert.equal((await limiter.reserve(buckets, 1000)).type, 'refused');
+    assert.deepEqual(await limiter.reserve([], 1000), { type: 'unlimited' });
+    for (const throwsAtOnce of [false, true]) {
+      sync = throwsAtOnce;
+      failure = () => {
+        throw new LimitStoreUnavailableError('redis reserveTokens failed: timeout');
+      };
+      const failed = await limiter.reserve(buckets, 100);
+      assert.equal(failed.type, 'store-failed');
+      assert.equal(failed.type === 'store-failed' ? failed.policy : '', 'closed');
+      await limiter.adjust(buckets, 5);
+      failure = () => {
+        throw new TypeError('a bug');
+      };
+      await assert.rejects(limiter.reserve(buckets, 100), TypeError);
+      await limiter.adjust(buckets, -5);
+    }
+    assert.deepEqual(
+      events.map((event) => (event.type === 'store-error' ? event.operation : event.type)),
+      [
+        'reserveTokens',
+        'adjustTokens',
+        'adjustTokens',
+        'reserveTokens',
+        'adjustTokens',
+        'adjustTokens',
+      ],
+    );
+  } finally {
+    unsubscribe();
+  }
 });

@@ -8,6 +8,7 @@ import {
   type LimitStore,
   type TokenBucketSpec,
   type TokenBucketState,
+  type TokenReservation,
 } from './limit-store.js';
 
 export interface TokenLimitTarget {
@@ -48,6 +49,9 @@ export function encodeSubject(subject: string): string {
   return encodeURIComponent(subject);
 }
 
+const unlimited: TokenDecision = { type: 'unlimited' };
+const settled = Promise.resolve();
+
 export function createTokenLimiter(options: {
   store: LimitStore;
   config: LimitsConfig;
@@ -81,6 +85,30 @@ export function createTokenLimiter(options: {
     return buckets;
   }
 
+  /** A store that could not answer: the failure policy's decision; any other error is rethrown. */
+  function reserveFailed(thrown: unknown): TokenDecision {
+    if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
+    publishLimitEvent({
+      type: 'store-error',
+      store: store.name,
+      operation: 'reserveTokens',
+      error: thrown,
+      policy: config.failureMode,
+      limit: 'rate',
+    });
+    return { type: 'store-failed', policy: config.failureMode, error: thrown };
+  }
+
+  function adjustFailed(thrown: unknown): void {
+    publishLimitEvent({
+      type: 'store-error',
+      store: store.name,
+      operation: 'adjustTokens',
+      error: thrown instanceof Error ? thrown : new Error(String(thrown)),
+      limit: 'rate',
+    });
+  }
+
   return {
     bucketsFor(target) {
       const limits =
@@ -110,40 +138,31 @@ export function createTokenLimiter(options: {
       cached += 1;
       return buckets;
     },
-    async reserve(buckets, amount) {
-      if (buckets.length === 0) return { type: 'unlimited' };
+    // Plain functions over the store's promise, not async ones: one promise per call, not three.
+    reserve(buckets, amount) {
+      if (buckets.length === 0) return Promise.resolve(unlimited);
+      let reservation: Promise<TokenReservation>;
       try {
-        const result = await store.reserveTokens(buckets, amount);
-        return {
+        reservation = store.reserveTokens(buckets, amount);
+      } catch (thrown) {
+        return settled.then(() => reserveFailed(thrown));
+      }
+      return reservation.then(
+        (result): TokenDecision => ({
           type: result.allowed ? 'allowed' : 'refused',
           buckets,
           states: result.buckets,
-        };
-      } catch (thrown) {
-        if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
-        publishLimitEvent({
-          type: 'store-error',
-          store: store.name,
-          operation: 'reserveTokens',
-          error: thrown,
-          policy: config.failureMode,
-          limit: 'rate',
-        });
-        return { type: 'store-failed', policy: config.failureMode, error: thrown };
-      }
+        }),
+        reserveFailed,
+      );
     },
-    async adjust(buckets, delta) {
-      if (buckets.length === 0 || delta === 0) return;
+    adjust(buckets, delta) {
+      if (buckets.length === 0 || delta === 0) return settled;
       try {
-        await store.adjustTokens(buckets, delta);
+        return store.adjustTokens(buckets, delta).then(undefined, adjustFailed);
       } catch (thrown) {
-        publishLimitEvent({
-          type: 'store-error',
-          store: store.name,
-          operation: 'adjustTokens',
-          error: thrown instanceof Error ? thrown : new Error(String(thrown)),
-          limit: 'rate',
-        });
+        adjustFailed(thrown);
+        return settled;
       }
     },
   };
