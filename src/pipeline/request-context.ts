@@ -24,7 +24,10 @@ export interface ResponseSink {
   setHeader(name: string, value: string): void;
   sendJson(status: number, body: unknown, headers?: Record<string, string>): void;
   startStream(): void;
-  /** Writes one piece of SSE text as its own write (no coalescing). */
+  /**
+   * Writes a piece of SSE text now, as its own write: the events made from one upstream read come
+   * as one piece, and nothing is held back for later data.
+   */
   write(text: string): void;
   end(): void;
 }

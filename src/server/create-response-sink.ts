@@ -1,5 +1,6 @@
-// ResponseSink over node:http's ServerResponse: headers gathered until the first write, SSE
-// written one event per write (no coalescing), and the client's disconnect observed. A class:
+// ResponseSink over node:http's ServerResponse: headers gathered until the first write, SSE text
+// written as soon as it is given (the events of one upstream read come as one piece; nothing waits
+// for more), and the client's disconnect observed. A class:
 // one per request, so its methods are shared rather than closures made per request.
 
 import type { ServerResponse } from 'node:http';
