@@ -83,6 +83,8 @@ function describeSkipped(skipped: SkippedDeployment): string {
 export const minimumAttemptMs = 50;
 
 function clampTimeouts(timeouts: Timeouts, remainingMs: number): Timeouts {
+  // The usual case: the deadline is further than the deployment's own limits (no copy).
+  if (timeouts.totalMs <= remainingMs && timeouts.firstByteMs <= remainingMs) return timeouts;
   return {
     ...timeouts,
     totalMs: Math.max(1, Math.min(timeouts.totalMs, remainingMs)),
@@ -152,7 +154,13 @@ export async function runFallbackChain(options: FallbackChainOptions): Promise<v
       }
       const error = result.type === 'failed' ? result.error : result.failure;
       settlePermit(permit, error, signal.aborted);
-      const report: AttemptReport = { ...attempt, durationMs: clock.now() - startedAt };
+      const report: AttemptReport = {
+        deployment,
+        retry,
+        timeouts: attempt.timeouts,
+        probe: attempt.probe,
+        durationMs: clock.now() - startedAt,
+      };
       if (error !== undefined) report.error = error;
       reports.push(report);
       options.onAttempt?.(report);
