@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { subscribeLimitEvents, type LimitEvent } from './limit-events.js';
 import { LimitStoreUnavailableError, type LimitStore } from './limit-store.js';
 import { createMemoryLimitStore } from './memory/memory-limit-store.js';
 import { createSpendGuard } from './spend-guard.js';
@@ -132,4 +133,39 @@ it('builds each cap once, and anew when its limit differs', () => {
     guard.capsFor({ user: 'alice' }).map((cap) => cap.counter.limitNanoUsd),
     [10e9],
   );
+});
+
+it('never throws from settle: a failing or malformed store answer is reported and dropped', async () => {
+  const memory = createMemoryLimitStore();
+  let mode: 'reject' | 'throw' | 'malformed' = 'reject';
+  const store: LimitStore = {
+    ...memory,
+    settleSpend() {
+      if (mode === 'throw') throw new Error('settle blew up');
+      if (mode === 'reject') return Promise.reject(new Error('redis settleSpend failed'));
+      return Promise.resolve({ spentNanoUsd: 1, resetMs: Number.NaN, crossedPerMille: [500] });
+    },
+  };
+  const guard = createSpendGuard({ store, caps: capsConfig, alerts: alertsConfig, keyPrefix: 't' });
+  const events: LimitEvent[] = [];
+  const unsubscribe = subscribeLimitEvents((event) => events.push(event));
+  try {
+    for (const each of ['reject', 'throw', 'malformed'] as const) {
+      mode = each;
+      assert.deepEqual(
+        await guard.settle(guard.capsFor({ user: 'alice' }), { heldNanoUsd: 5, actualUsd: 1 }),
+        [],
+      );
+      assert.deepEqual(
+        await guard.settle(guard.capsFor({ user: 'alice', keyId: 'key_1' }), {
+          heldNanoUsd: 5,
+          actualUsd: 1,
+        }),
+        [],
+      );
+    }
+    assert.equal(events.filter((event) => event.type === 'store-error').length, 9);
+  } finally {
+    unsubscribe();
+  }
 });

@@ -11,6 +11,7 @@ import {
   type LimitStore,
   type SpendCounterSpec,
   type SpendHold,
+  type SpendSettlement,
 } from './limit-store.js';
 import { encodeSubject } from './token-limiter.js';
 
@@ -134,22 +135,97 @@ export function createSpendGuard(options: {
     return built;
   }
 
-  async function settleOne(
+  /** The alerts of one settlement; a store failure (or a malformed answer) is reported, not thrown. */
+  function settleOne(
     spendCap: SpendCap,
     heldNanoUsd: number,
     actualNanoUsd: number,
-    alerts: CapAlert[],
-  ): Promise<void> {
+  ): Promise<CapAlert[]> {
+    let settling: Promise<SpendSettlement>;
     try {
-      const result = await store.settleSpend(spendCap.counter, { heldNanoUsd, actualNanoUsd });
-      if (result.crossedPerMille.length > 0) {
-        alerts.push(
-          ...toAlerts(spendCap, result.crossedPerMille, result.spentNanoUsd, result.resetMs),
-        );
-      }
+      settling = store.settleSpend(spendCap.counter, { heldNanoUsd, actualNanoUsd });
     } catch (thrown) {
-      storeFailed('settleSpend', thrown);
+      return Promise.resolve(settleFailed(thrown));
     }
+    return settling.then((result) => {
+      try {
+        return toAlerts(spendCap, result.crossedPerMille, result.spentNanoUsd, result.resetMs);
+      } catch (thrown) {
+        return settleFailed(thrown);
+      }
+    }, settleFailed);
+  }
+
+  function settleFailed(thrown: unknown): CapAlert[] {
+    storeFailed('settleSpend', thrown);
+    return [];
+  }
+
+  /** A hold on one cap: the store's answer as a decision; an unavailable store by the policy. */
+  function holdOne(only: SpendCap, list: SpendCap[], amount: number): Promise<SpendHoldDecision> {
+    let holding: Promise<SpendHold>;
+    try {
+      holding = store.holdSpend(only.counter, amount);
+    } catch (thrown) {
+      return Promise.resolve().then(() => holdFailed(thrown));
+    }
+    return holding.then((outcome): SpendHoldDecision => {
+      if (outcome.allowed) return { type: 'held', caps: list, amountNanoUsd: amount };
+      return {
+        type: 'refused',
+        cap: only,
+        spentUsd: nanoToUsd(outcome.spentNanoUsd),
+        heldUsd: nanoToUsd(outcome.heldNanoUsd),
+        requestUsd: nanoToUsd(amount),
+        resetAt: resetDate(outcome.resetMs),
+      };
+    }, holdFailed);
+  }
+
+  function holdFailed(thrown: unknown): SpendHoldDecision {
+    if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
+    const error = storeFailed('holdSpend', thrown, caps.failureMode);
+    return { type: 'store-failed', policy: caps.failureMode, error };
+  }
+
+  /** Holds on every cap or on none. */
+  async function holdAll(list: SpendCap[], amount: number): Promise<SpendHoldDecision> {
+    // One round trip for all caps (each its own key and slot), then all or none: a refused or
+    // failed hold gives back the holds placed on the other caps.
+    const outcomes = await Promise.allSettled(
+      list.map((spendCap) => store.holdSpend(spendCap.counter, amount)),
+    );
+    const held = list.filter((_, index) => {
+      const outcome = outcomes[index];
+      return outcome?.status === 'fulfilled' && outcome.value.allowed;
+    });
+    if (held.length === list.length) return { type: 'held', caps: held, amountNanoUsd: amount };
+    await Promise.allSettled(
+      held.map((done) =>
+        store.settleSpend(done.counter, { heldNanoUsd: amount, actualNanoUsd: 0 }),
+      ),
+    );
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) {
+      const thrown: unknown = failed.reason;
+      if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
+      const error = storeFailed('holdSpend', thrown, caps.failureMode);
+      return { type: 'store-failed', policy: caps.failureMode, error };
+    }
+    const refusedIndex = outcomes.findIndex(
+      (outcome) => outcome.status === 'fulfilled' && !outcome.value.allowed,
+    );
+    const refused = outcomes[refusedIndex];
+    const spendCap = list[refusedIndex];
+    if (refused?.status !== 'fulfilled' || !spendCap) throw new Error('unreachable: no refusal');
+    return {
+      type: 'refused',
+      cap: spendCap,
+      spentUsd: nanoToUsd(refused.value.spentNanoUsd),
+      heldUsd: nanoToUsd(refused.value.heldNanoUsd),
+      requestUsd: nanoToUsd(amount),
+      resetAt: resetDate(refused.value.resetMs),
+    };
   }
 
   return {
@@ -171,82 +247,23 @@ export function createSpendGuard(options: {
       }
       return list;
     },
-    async hold(list, amountUsd) {
+    // Plain functions, not async ones, for one cap (the common case): one promise per call.
+    hold(list, amountUsd) {
       // A zero-cost request held at 1 nano-USD is refused exactly when the cap is fully spent.
       const amount = Math.max(usdToNano(amountUsd), caps.blockZeroCost ? 1 : 0);
       const only = list.length === 1 ? list[0] : undefined;
-      if (only) {
-        // One cap (the common case): the same answers as below without the all-or-none bookkeeping.
-        let outcome: SpendHold;
-        try {
-          outcome = await store.holdSpend(only.counter, amount);
-        } catch (thrown) {
-          if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
-          const error = storeFailed('holdSpend', thrown, caps.failureMode);
-          return { type: 'store-failed', policy: caps.failureMode, error };
-        }
-        if (outcome.allowed) return { type: 'held', caps: list, amountNanoUsd: amount };
-        return {
-          type: 'refused',
-          cap: only,
-          spentUsd: nanoToUsd(outcome.spentNanoUsd),
-          heldUsd: nanoToUsd(outcome.heldNanoUsd),
-          requestUsd: nanoToUsd(amount),
-          resetAt: resetDate(outcome.resetMs),
-        };
-      }
-      // One round trip for all caps (each its own key and slot), then all or none: a refused or
-      // failed hold gives back the holds placed on the other caps.
-      const outcomes = await Promise.allSettled(
-        list.map((spendCap) => store.holdSpend(spendCap.counter, amount)),
-      );
-      const held = list.filter((_, index) => {
-        const outcome = outcomes[index];
-        return outcome?.status === 'fulfilled' && outcome.value.allowed;
-      });
-      if (held.length === list.length) return { type: 'held', caps: held, amountNanoUsd: amount };
-      await Promise.allSettled(
-        held.map((done) =>
-          store.settleSpend(done.counter, { heldNanoUsd: amount, actualNanoUsd: 0 }),
-        ),
-      );
-      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-      if (failed) {
-        const thrown: unknown = failed.reason;
-        if (!(thrown instanceof LimitStoreUnavailableError)) throw thrown;
-        const error = storeFailed('holdSpend', thrown, caps.failureMode);
-        return { type: 'store-failed', policy: caps.failureMode, error };
-      }
-      const refusedIndex = outcomes.findIndex(
-        (outcome) => outcome.status === 'fulfilled' && !outcome.value.allowed,
-      );
-      const refused = outcomes[refusedIndex];
-      const spendCap = list[refusedIndex];
-      if (refused?.status !== 'fulfilled' || !spendCap) throw new Error('unreachable: no refusal');
-      return {
-        type: 'refused',
-        cap: spendCap,
-        spentUsd: nanoToUsd(refused.value.spentNanoUsd),
-        heldUsd: nanoToUsd(refused.value.heldNanoUsd),
-        requestUsd: nanoToUsd(amount),
-        resetAt: resetDate(refused.value.resetMs),
-      };
+      // The same answers as holdAll without the all-or-none bookkeeping.
+      if (only) return holdOne(only, list, amount);
+      return holdAll(list, amount);
     },
-    async settle(list, { heldNanoUsd, actualUsd }) {
+    settle(list, { heldNanoUsd, actualUsd }) {
       const actualNanoUsd = actualUsd > 0 ? usdToNano(actualUsd) : 0;
       const settleGlobal = global !== undefined && actualNanoUsd > 0;
-      const alerts: CapAlert[] = [];
       const only = list.length === 1 && !settleGlobal ? list[0] : undefined;
-      if (only) {
-        await settleOne(only, heldNanoUsd, actualNanoUsd, alerts);
-        return alerts;
-      }
-      const settling = list.map((spendCap) =>
-        settleOne(spendCap, heldNanoUsd, actualNanoUsd, alerts),
-      );
-      if (global && settleGlobal) settling.push(settleOne(global, 0, actualNanoUsd, alerts));
-      await Promise.all(settling);
-      return alerts;
+      if (only) return settleOne(only, heldNanoUsd, actualNanoUsd);
+      const settling = list.map((spendCap) => settleOne(spendCap, heldNanoUsd, actualNanoUsd));
+      if (global && settleGlobal) settling.push(settleOne(global, 0, actualNanoUsd));
+      return Promise.all(settling).then((each) => each.flat());
     },
   };
 }
