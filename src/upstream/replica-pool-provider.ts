@@ -13,7 +13,7 @@ import {
   type StreamPart,
 } from '../core/index.js';
 import type { ReplicaPool, Replica } from './replica-pool.js';
-import { getRequestTenant } from './request-tenant.js';
+import { getRequestTenant, wantRequestTenants } from './request-tenant.js';
 
 export interface ReplicaPoolProviderOptions {
   name: string;
@@ -78,6 +78,7 @@ export function replicaPoolOf(provider: Provider): ReplicaPool | undefined {
 
 export function createReplicaPoolProvider(options: ReplicaPoolProviderOptions): Provider {
   const { pool } = options;
+  wantRequestTenants();
 
   async function withReplica<T>(
     call: ProviderCall<ChatRequest>,

@@ -7,6 +7,7 @@ import { openAISurface } from '../../surfaces/openai/openai-surface.js';
 import type { ModelCatalog, ModelRoute } from '../../routing/model-catalog.js';
 import type { RequestContext } from '../request-context.js';
 import { composeStages, type Stage } from '../stage.js';
+import { getRequestTenant, wantRequestTenants } from '../../upstream/request-tenant.js';
 import { createResolveRouteStage } from './resolve-route.js';
 
 const timeouts = { connectMs: 1, firstByteMs: 1, idleMs: 1, totalMs: 1 };
@@ -130,6 +131,21 @@ describe('resolveRoute', () => {
     await run(stage, strictNoRegion);
     assert.equal(strictNoRegion.route?.residency, 'strict');
     assert.equal(strictNoRegion.route?.reason, 'alias:fast');
+  });
+
+  it('records the tenant of a request for replica pools once one exists', async () => {
+    const stage = createResolveRouteStage({ catalog: catalogOf({ fast: chain }) });
+    const key = { id: 'k', user: 'u', prefix: 'sy-x', source: 'config' as const };
+    const before = contextFor('fast', { key });
+    await run(stage, before);
+    assert.equal(getRequestTenant(before.chatRequest as object), undefined);
+    wantRequestTenants(); // what each replica pool provider does when it is made
+    const after = contextFor('fast', { key });
+    await run(stage, after);
+    assert.equal(getRequestTenant(after.chatRequest as object), 'user:u');
+    const teamKey = contextFor('fast', { key: { ...key, team: 't' } });
+    await run(stage, teamKey);
+    assert.equal(getRequestTenant(teamKey.chatRequest as object), 'team:t');
   });
 
   it('follows a catalog whose route changes, and names the known models for an unknown one', async () => {

@@ -10,7 +10,7 @@ import type { RouteFacts } from '../../routing/match-router-rule.js';
 import type { ModelCatalog, ModelRoute } from '../../routing/model-catalog.js';
 import type { Router } from '../../routing/create-router.js';
 import { describeRequest } from '../../routing/request-shape.js';
-import { setRequestTenant } from '../../upstream/request-tenant.js';
+import { requestTenantsWanted, setRequestTenant } from '../../upstream/request-tenant.js';
 import type { RequestContext } from '../request-context.js';
 import type { Next, Stage } from '../stage.js';
 
@@ -158,7 +158,9 @@ export function createResolveRouteStage(deps: { catalog: ModelCatalog; routing?:
   // Replica pools salt vLLM's prefix cache per tenant (src/upstream/replica-pool-provider.ts).
   // The key's team (or user) is the tenant when there is a key; else the cache's notion of it.
   function setTenant(context: RequestContext): void {
-    if (context.chatRequest) setRequestTenant(context.chatRequest, poolTenant(context));
+    if (context.chatRequest && requestTenantsWanted()) {
+      setRequestTenant(context.chatRequest, poolTenant(context));
+    }
   }
 
   // Not async for a plain alias: nothing to wait for, so it hands on next()'s promise (an async
