@@ -69,12 +69,8 @@ const seedRange: NumberRange = {
 };
 const penaltyRange: NumberRange = { min: -2, max: 2 };
 
-function optionalNumber(
-  body: Record<string, unknown>,
-  field: string,
-  range?: NumberRange,
-): number | undefined {
-  const value = body[field];
+/** `value` is the body's `field` (read by name at the call: a monomorphic load, not a keyed one). */
+function optionalNumber(value: unknown, field: string, range?: NumberRange): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw invalid(field, `Invalid type for '${field}': expected number, got ${typeName(value)}.`);
@@ -314,18 +310,18 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
     extra: {},
   };
   const maxTokens =
-    optionalNumber(record, 'max_completion_tokens', tokenRange) ??
-    optionalNumber(record, 'max_tokens', tokenRange);
+    optionalNumber(record.max_completion_tokens, 'max_completion_tokens', tokenRange) ??
+    optionalNumber(record.max_tokens, 'max_tokens', tokenRange);
   if (maxTokens !== undefined) request.maxOutputTokens = maxTokens;
-  const temperature = optionalNumber(record, 'temperature', temperatureRange);
+  const temperature = optionalNumber(record.temperature, 'temperature', temperatureRange);
   if (temperature !== undefined) request.temperature = temperature;
-  const topP = optionalNumber(record, 'top_p', topPRange);
+  const topP = optionalNumber(record.top_p, 'top_p', topPRange);
   if (topP !== undefined) request.topP = topP;
-  const seed = optionalNumber(record, 'seed', seedRange);
+  const seed = optionalNumber(record.seed, 'seed', seedRange);
   if (seed !== undefined) request.seed = seed;
-  const frequency = optionalNumber(record, 'frequency_penalty', penaltyRange);
+  const frequency = optionalNumber(record.frequency_penalty, 'frequency_penalty', penaltyRange);
   if (frequency !== undefined) request.frequencyPenalty = frequency;
-  const presence = optionalNumber(record, 'presence_penalty', penaltyRange);
+  const presence = optionalNumber(record.presence_penalty, 'presence_penalty', penaltyRange);
   if (presence !== undefined) request.presencePenalty = presence;
   if (record.stop !== undefined && record.stop !== null) {
     if (typeof record.stop === 'string') request.stop = [record.stop];
