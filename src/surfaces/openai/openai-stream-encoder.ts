@@ -31,6 +31,8 @@ export class OpenAIStreamEncoder {
   private created = Math.floor(Date.now() / 1000);
   private model: string;
   private sentRole = false;
+  private contentPrefixFor = '';
+  private contentPrefix = '';
 
   constructor(options: OpenAIStreamEncoderOptions) {
     this.options = options;
@@ -57,7 +59,7 @@ export class OpenAIStreamEncoder {
         this.model = part.model;
         return this.role();
       case 'text-delta':
-        return this.role() + this.chunk({ content: part.delta });
+        return this.role() + this.contentChunk(part.delta);
       case 'reasoning-delta':
         // A signature-only delta (Anthropic signature_delta) has nothing to show in OpenAI's format.
         if (part.delta === '') return this.role();
@@ -120,6 +122,36 @@ export class OpenAIStreamEncoder {
       })}\n\n`;
     }
     return text + openAIDoneEvent;
+  }
+
+  /**
+   * `chunk({ content })` for the most frequent event, built from a prefix and suffix made once per
+   * stream identity: only the delta is serialised per event. Byte for byte the same text
+   * (openai-stream-encoder.test.ts compares both).
+   */
+  private contentChunk(delta: string): string {
+    if (
+      this.contentPrefixFor !==
+      this.id + '\u0000' + String(this.created) + '\u0000' + this.model
+    ) {
+      this.contentPrefixFor = this.id + '\u0000' + String(this.created) + '\u0000' + this.model;
+      this.contentPrefix =
+        `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk",` +
+        `"created":${JSON.stringify(this.created)},"model":${JSON.stringify(this.model)},` +
+        '"choices":[{"index":0,"delta":{"content":';
+    }
+    return (
+      this.contentPrefix +
+      JSON.stringify(delta) +
+      (this.options.includeUsage
+        ? '},"logprobs":null,"finish_reason":null}],"usage":null}\n\n'
+        : '},"logprobs":null,"finish_reason":null}]}\n\n')
+    );
+  }
+
+  /** For tests: the generic chunk of a content delta, to compare with contentChunk. */
+  genericContentChunk(delta: string): string {
+    return this.chunk({ content: delta });
   }
 
   private role(): string {
