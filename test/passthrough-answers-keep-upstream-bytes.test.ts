@@ -3,10 +3,9 @@
 // survive, and the gateway still reads its usage.
 
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { configFor, startGateway, type TestGateway } from './helpers/start-gateway.js';
+import { startFixedReplyGateway, type FixedReplyGateway } from './helpers/fixed-reply-upstream.js';
+import type { TestGateway } from './helpers/start-gateway.js';
 
 // Pretty-printed, `1.0`, a \u-escape and a field the gateway does not know: JSON.stringify of the
 // parsed value would give different bytes.
@@ -26,31 +25,15 @@ const upstreamBody = `{
 `;
 
 describe('passthrough answers keep the upstream bytes', () => {
-  let upstream: Server;
+  let fixture: FixedReplyGateway;
   let gateway: TestGateway;
 
   before(async () => {
-    upstream = createServer((request, response) => {
-      request.resume();
-      request.on('end', () => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(upstreamBody);
-      });
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const { port } = upstream.address() as AddressInfo;
-    gateway = await startGateway(
-      configFor(
-        { upstream: { baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'sk-up' } },
-        { fast: [{ provider: 'upstream', model: 'gpt-4o-mini' }] },
-      ),
-    );
+    fixture = await startFixedReplyGateway('application/json', upstreamBody);
+    gateway = fixture.gateway;
   });
 
-  after(async () => {
-    await gateway.close();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-  });
+  after(() => fixture.close());
 
   it('forwards the body byte for byte, with the right content-length and usage read', async () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {

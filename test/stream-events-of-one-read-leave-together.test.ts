@@ -3,10 +3,10 @@
 // arrive apart still leave apart (test/stream-chunks-are-not-buffered.test.ts).
 
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { configFor, startGateway, type TestGateway } from './helpers/start-gateway.js';
+import { startFixedReplyGateway, type FixedReplyGateway } from './helpers/fixed-reply-upstream.js';
+import type { TestGateway } from './helpers/start-gateway.js';
 
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   `data: ${JSON.stringify({
@@ -46,31 +46,15 @@ function dechunk(body: Buffer): Buffer[] {
 }
 
 describe('stream events of one upstream read', () => {
-  let upstream: Server;
+  let fixture: FixedReplyGateway;
   let gateway: TestGateway;
 
   before(async () => {
-    upstream = createServer((request, response) => {
-      request.resume();
-      request.on('end', () => {
-        response.writeHead(200, { 'content-type': 'text/event-stream' });
-        response.end(upstreamBody);
-      });
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const { port } = upstream.address() as AddressInfo;
-    gateway = await startGateway(
-      configFor(
-        { upstream: { baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'sk-up' } },
-        { fast: [{ provider: 'upstream', model: 'gpt-4o-mini' }] },
-      ),
-    );
+    fixture = await startFixedReplyGateway('text/event-stream', upstreamBody);
+    gateway = fixture.gateway;
   });
 
-  after(async () => {
-    await gateway.close();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-  });
+  after(() => fixture.close());
 
   it('leave the gateway in one write', async () => {
     const { port } = new URL(gateway.url);
