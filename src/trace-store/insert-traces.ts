@@ -49,6 +49,17 @@ const columns: readonly Column[] = [
   ['response_text', 'text', (r) => r.responseText],
 ];
 
+/**
+ * A NUL cannot be stored in a PostgreSQL text value: one such string (a client's `model` field
+ * can carry it) failed the whole batch, and again at every replay of the spool file it went to.
+ * Text columns drop it; the check keeps the common path free of copies.
+ */
+function storable(value: unknown): unknown {
+  return typeof value === 'string' && value.includes('\u0000')
+    ? value.replaceAll('\u0000', '')
+    : value;
+}
+
 /** Rows per statement; bigger batches are split (bounds the size of one Bind message). */
 export const maxRowsPerInsert = 5_000;
 
@@ -105,6 +116,8 @@ export async function insertTraces(
     return;
   }
   // One array per column, filled directly (no array per row).
-  const params = columns.map(([, , value]) => records.map(value));
+  const params = columns.map(([, type, value]) =>
+    type === 'text' ? records.map((record) => storable(value(record))) : records.map(value),
+  );
   await database.query(insertSql, params);
 }

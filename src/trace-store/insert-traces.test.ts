@@ -1,0 +1,255 @@
+// A batch travels as one array per column (insert-traces.ts): every column arrives as the record
+// had it, on PostgreSQL and on PGlite, and one odd row (a NUL in a client's model name, a lone
+// surrogate, a NaN) is stored, repaired where it must be, instead of failing the batch it travels
+// with (a failed batch went to the spool and failed again at every replay).
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-database.js';
+import type { TraceRecord } from '../telemetry/build-trace-record.js';
+import type { Database } from './database.js';
+import { insertTraces } from './insert-traces.js';
+
+function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
+  return {
+    time: '2026-11-27T10:00:00.123Z',
+    requestId: randomUUID(),
+    keyId: 'key_1',
+    user: 'ana',
+    session: 'sess-9',
+    feature: 'search',
+    region: 'eu',
+    surface: 'openai',
+    operation: 'chat',
+    requestedModel: 'fast',
+    routedModel: 'gpt-4o-mini',
+    provider: 'openai',
+    deployment: 'openai/gpt-4o-mini',
+    routeReason: 'alias:fast',
+    attempts: [
+      {
+        deployment: 'a/x',
+        provider: 'a',
+        outcome: 'error',
+        errorKind: 'rate_limited',
+        status: 429,
+        latencyMs: 3.5,
+      },
+      {
+        deployment: 'openai/gpt-4o-mini',
+        provider: 'openai',
+        outcome: 'success',
+        status: 200,
+        latencyMs: 120.25,
+      },
+    ],
+    cacheStatus: 'miss',
+    inputTokens: 1200,
+    cachedInputTokens: 1024,
+    cacheWriteTokens: 7,
+    outputTokens: 300,
+    reasoningTokens: 64,
+    usageEstimated: true,
+    ttftMs: 80.5,
+    totalMs: 140.25,
+    upstreamMs: 123.5,
+    overheadMs: 1.75,
+    costUsd: 0.000123456789,
+    cacheSavedUsd: null,
+    status: 200,
+    errorCode: null,
+    errorClass: null,
+    finishReason: 'stop',
+    streamed: true,
+    aborted: false,
+    promptText: 'Say "hi" \\ twice — ünïcödé 🎉',
+    responseText: 'hi hi',
+    ...overrides,
+  };
+}
+
+interface Row {
+  time: Date;
+  request_id: string;
+  key_id: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  feature: string | null;
+  region: string | null;
+  surface: string;
+  operation: string;
+  requested_model: string | null;
+  routed_model: string | null;
+  provider: string | null;
+  deployment: string | null;
+  route_reason: string | null;
+  attempts: unknown;
+  attempt_count: number;
+  cache_status: string | null;
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  usage_estimated: boolean;
+  ttft_ms: number | null;
+  total_ms: number;
+  upstream_ms: number;
+  overhead_ms: number;
+  cost_usd: number | null;
+  cache_saved_usd: number | null;
+  status: number;
+  error_code: string | null;
+  error_class: string | null;
+  finish_reason: string | null;
+  streamed: boolean;
+  aborted: boolean;
+  prompt_text: string | null;
+  response_text: string | null;
+}
+
+async function rowOf(database: Database, requestId: string): Promise<Row> {
+  const result = await database.query<Row>('SELECT * FROM llm_traces WHERE request_id = $1', [
+    requestId,
+  ]);
+  assert.equal(result.rows.length, 1, `one row for ${requestId}`);
+  return result.rows[0]!;
+}
+
+for (const kind of ['postgres', 'pglite'] as const) {
+  describe(`trace rows in one batch (${kind})`, () => {
+    let target: TraceTarget;
+    let database: Database;
+
+    before(async () => {
+      target = await createTraceTarget(kind);
+      database = await target.open();
+    });
+
+    after(async () => {
+      await database?.close();
+      await target?.cleanup();
+    });
+
+    it('stores every column as the record had it', async () => {
+      const full = record();
+      const sparse = record({
+        keyId: null,
+        user: null,
+        session: null,
+        feature: null,
+        region: null,
+        routedModel: null,
+        provider: null,
+        deployment: null,
+        routeReason: null,
+        attempts: [],
+        cacheStatus: null,
+        ttftMs: null,
+        costUsd: null,
+        cacheSavedUsd: 0.5,
+        status: 502,
+        errorCode: 'upstream_error',
+        errorClass: 'server_error',
+        finishReason: null,
+        streamed: false,
+        aborted: true,
+        promptText: null,
+        responseText: null,
+      });
+      delete sparse.usageEstimated;
+      await insertTraces(database, [full, sparse]);
+
+      const a = await rowOf(database, full.requestId);
+      assert.equal(a.time.toISOString(), full.time);
+      assert.deepEqual(
+        [a.key_id, a.user_id, a.session_id, a.feature, a.region, a.surface, a.operation],
+        ['key_1', 'ana', 'sess-9', 'search', 'eu', 'openai', 'chat'],
+      );
+      assert.deepEqual(
+        [a.requested_model, a.routed_model, a.provider, a.deployment, a.route_reason],
+        ['fast', 'gpt-4o-mini', 'openai', 'openai/gpt-4o-mini', 'alias:fast'],
+      );
+      assert.deepEqual(a.attempts, full.attempts);
+      assert.equal(a.attempt_count, 2);
+      assert.equal(a.cache_status, 'miss');
+      assert.deepEqual(
+        [
+          a.input_tokens,
+          a.cached_input_tokens,
+          a.cache_write_tokens,
+          a.output_tokens,
+          a.reasoning_tokens,
+        ],
+        [1200, 1024, 7, 300, 64],
+      );
+      assert.equal(a.usage_estimated, true);
+      assert.deepEqual(
+        [a.ttft_ms, a.total_ms, a.upstream_ms, a.overhead_ms],
+        [80.5, 140.25, 123.5, 1.75],
+      );
+      assert.equal(a.cost_usd, 0.000123456789);
+      assert.equal(a.cache_saved_usd, null);
+      assert.deepEqual(
+        [a.status, a.error_code, a.error_class, a.finish_reason],
+        [200, null, null, 'stop'],
+      );
+      assert.deepEqual([a.streamed, a.aborted], [true, false]);
+      assert.equal(a.prompt_text, full.promptText);
+      assert.equal(a.response_text, 'hi hi');
+
+      const b = await rowOf(database, sparse.requestId);
+      assert.deepEqual(
+        [b.key_id, b.user_id, b.session_id, b.feature, b.region, b.routed_model, b.provider],
+        [null, null, null, null, null, null, null],
+      );
+      assert.deepEqual(b.attempts, []);
+      assert.equal(b.attempt_count, 0);
+      assert.equal(b.usage_estimated, false, 'an absent usageEstimated is false');
+      assert.deepEqual([b.ttft_ms, b.cost_usd, b.cache_saved_usd], [null, null, 0.5]);
+      assert.deepEqual(
+        [b.status, b.error_code, b.error_class],
+        [502, 'upstream_error', 'server_error'],
+      );
+      assert.deepEqual(
+        [b.streamed, b.aborted, b.prompt_text, b.response_text],
+        [false, true, null, null],
+      );
+    });
+
+    it('stores a row PostgreSQL would refuse, repaired, instead of failing its batch', async () => {
+      const good = record();
+      const odd = record({
+        requestedModel: 'gpt\u0000-4o',
+        promptText: 'lone \ud800 surrogate',
+        feature: 'nul\u0000inside',
+        responseText: 'a \\ud800 written out stays as it is',
+        totalMs: Number.NaN,
+      });
+      await insertTraces(database, [good, odd]);
+
+      assert.equal((await rowOf(database, good.requestId)).prompt_text, good.promptText);
+      const stored = await rowOf(database, odd.requestId);
+      assert.equal(stored.requested_model, 'gpt-4o');
+      assert.equal(stored.feature, 'nulinside');
+      assert.equal(stored.prompt_text, 'lone \ufffd surrogate');
+      assert.equal(stored.response_text, 'a \\ud800 written out stays as it is');
+      assert.ok(Number.isNaN(stored.total_ms));
+    });
+
+    it('skips a replayed row (same request id) and counts it once in the rollup', async () => {
+      const once = record({ feature: `replay-${kind}` });
+      await insertTraces(database, [once]);
+      await insertTraces(database, [once, record({ feature: `replay-${kind}` })]);
+      const rows = await database.query<{ requests: string }>(
+        'SELECT requests::text AS requests FROM llm_traces_daily WHERE feature = $1',
+        [`replay-${kind}`],
+      );
+      assert.equal(
+        rows.rows.map((row) => Number(row.requests)).reduce((a, b) => a + b, 0),
+        2,
+      );
+    });
+  });
+}
