@@ -3,7 +3,7 @@
 // background load drifts as little as possible between the three figures being compared).
 
 import { request } from 'undici';
-import { cpuUsage, readProcessCpuMs, type CpuUsage } from './load/process-cpu.js';
+import { cpuUsage, readCpuSnapshot, type CpuUsage } from './load/process-cpu.js';
 import { runFixedRate, type FixedRateResult } from './load/run-fixed-rate.js';
 import { runMaxRate, type MaxRateResult } from './load/run-max-rate.js';
 import {
@@ -117,7 +117,12 @@ async function waitForTraceStore(gatewayUrl: string, progress: (line: string) =>
 }
 
 function describeCpu(cpu: CpuUsage | undefined): string {
-  return cpu ? `, ${Math.round(cpu.msPerRequest * 1000)} µs CPU/request` : '';
+  if (!cpu) return '';
+  const main =
+    cpu.mainThreadMsPerRequest === undefined
+      ? ''
+      : ` (main thread ${Math.round(cpu.mainThreadMsPerRequest * 1000)})`;
+  return `, ${Math.round(cpu.msPerRequest * 1000)} µs CPU/request${main}`;
 }
 
 function describeFixed(result: FixedRateResult): string {
@@ -152,7 +157,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
         for (const name of targetNames) {
           progress(`${scenario.name} · ${rate} req/s fixed · ${name} …`);
           const pid = childOf(targets, name).pid;
-          const cpuBefore = readProcessCpuMs(pid);
+          const cpuBefore = readCpuSnapshot(pid);
           const marker = endMarkerFor(scenario, name);
           const run = await runFixedRate({
             url: urlOf(targets, name),
@@ -163,7 +168,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
             stream: scenario.stream,
             ...(marker !== undefined ? { streamEndMarker: marker } : {}),
           });
-          const cpu = cpuUsage(cpuBefore, readProcessCpuMs(pid), run.totalSent);
+          const cpu = cpuUsage(cpuBefore, readCpuSnapshot(pid), run.totalSent);
           if (cpu) run.cpu = cpu;
           runs[name] = run;
           progress(`  ${describeFixed(run)}`);
@@ -178,14 +183,14 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
           `${scenario.name} · max rate (${settings.maxConnections} connections) · ${name} …`,
         );
         const pid = childOf(targets, name).pid;
-        const cpuBefore = readProcessCpuMs(pid);
+        const cpuBefore = readCpuSnapshot(pid);
         const run = await runMaxRate({
           url: urlOf(targets, name),
           request: requestFor(scenario, name),
           connections: settings.maxConnections,
           durationMs: settings.maxDurationMs,
         });
-        const cpu = cpuUsage(cpuBefore, readProcessCpuMs(pid), run.completed);
+        const cpu = cpuUsage(cpuBefore, readCpuSnapshot(pid), run.completed);
         if (cpu) run.cpu = cpu;
         maxRuns[name] = run;
         progress(

@@ -1,6 +1,8 @@
 // CPU time a target process used during a run (Linux /proc; all its threads, user + system). On a
 // shared machine wall-clock latency is noisy, but CPU time per request is a steadier figure of a
 // target's own cost, and 1000 / (CPU ms per request) is its "requests per second per core".
+// The main thread (the event loop) is counted apart too: the rest is V8's helper threads (GC,
+// compilation) and worker threads (the gateway's embedded trace database runs on one).
 
 import { readFileSync } from 'node:fs';
 
@@ -10,14 +12,16 @@ const ticksPerSecond = 100;
 export interface CpuUsage {
   /** CPU ms of the target process per request served in the run (warm-up included). */
   msPerRequest: number;
+  /** The part of msPerRequest spent on the main thread (the event loop). */
+  mainThreadMsPerRequest?: number;
   /** 1000 / msPerRequest. */
   requestsPerCoreSecond: number;
 }
 
-/** Total CPU ms of a process so far, or undefined where /proc is not available. */
-export function readProcessCpuMs(pid: number): number | undefined {
+/** CPU ms from a /proc stat file (a process: all its threads; a task: that thread alone). */
+function readStatCpuMs(path: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after the parenthesised command name start at field 3 (state); utime is 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
@@ -27,15 +31,42 @@ export function readProcessCpuMs(pid: number): number | undefined {
   }
 }
 
+/** Total CPU ms of a process so far, or undefined where /proc is not available. */
+export function readProcessCpuMs(pid: number): number | undefined {
+  return readStatCpuMs(`/proc/${pid}/stat`);
+}
+
+export interface CpuSnapshot {
+  totalMs: number;
+  /** The main thread's (its task id is the process id); undefined where /proc has no tasks. */
+  mainThreadMs: number | undefined;
+}
+
+/** CPU ms of a process so far, in all and on its main thread. */
+export function readCpuSnapshot(pid: number): CpuSnapshot | undefined {
+  const totalMs = readProcessCpuMs(pid);
+  if (totalMs === undefined) return undefined;
+  return { totalMs, mainThreadMs: readStatCpuMs(`/proc/${pid}/task/${pid}/stat`) };
+}
+
+const perRequest = (ms: number) => Math.round(ms * 10_000) / 10_000;
+
 export function cpuUsage(
-  beforeMs: number | undefined,
-  afterMs: number | undefined,
+  before: number | CpuSnapshot | undefined,
+  after: number | CpuSnapshot | undefined,
   requests: number,
 ): CpuUsage | undefined {
-  if (beforeMs === undefined || afterMs === undefined || requests <= 0) return undefined;
-  const msPerRequest = (afterMs - beforeMs) / requests;
-  return {
-    msPerRequest: Math.round(msPerRequest * 10_000) / 10_000,
+  if (before === undefined || after === undefined || requests <= 0) return undefined;
+  const [start, end] = [before, after].map((snapshot) =>
+    typeof snapshot === 'number' ? { totalMs: snapshot, mainThreadMs: undefined } : snapshot,
+  ) as [CpuSnapshot, CpuSnapshot];
+  const msPerRequest = (end.totalMs - start.totalMs) / requests;
+  const usage: CpuUsage = {
+    msPerRequest: perRequest(msPerRequest),
     requestsPerCoreSecond: msPerRequest > 0 ? Math.round(1000 / msPerRequest) : 0,
   };
+  if (start.mainThreadMs !== undefined && end.mainThreadMs !== undefined) {
+    usage.mainThreadMsPerRequest = perRequest((end.mainThreadMs - start.mainThreadMs) / requests);
+  }
+  return usage;
 }

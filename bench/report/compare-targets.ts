@@ -53,6 +53,8 @@ export interface MaxComparison {
    * CPU per request): the same question asked of CPU time, which a busy machine disturbs less.
    */
   perCoreGatewayToBareProxy: number | null;
+  /** The same on the main threads alone (the event loop, which caps one process's req/s). */
+  mainThreadGatewayToBareProxy: number | null;
   gatewayToDirect: number;
   bareProxyToDirect: number;
   verdict: Verdict;
@@ -99,11 +101,17 @@ export function compareMax(runs: Record<TargetName, MaxRateResult>): MaxComparis
   const gatewayToBareProxy = ratio(runs.gateway.rps, runs['bare-proxy'].rps);
   const gatewayCpu = runs.gateway.cpu?.msPerRequest;
   const proxyCpu = runs['bare-proxy'].cpu?.msPerRequest;
+  const gatewayMain = runs.gateway.cpu?.mainThreadMsPerRequest;
+  const proxyMain = runs['bare-proxy'].cpu?.mainThreadMsPerRequest;
   return {
     gatewayToBareProxy,
     perCoreGatewayToBareProxy:
       gatewayCpu !== undefined && proxyCpu !== undefined && gatewayCpu > 0
         ? round(proxyCpu / gatewayCpu)
+        : null,
+    mainThreadGatewayToBareProxy:
+      gatewayMain !== undefined && proxyMain !== undefined && gatewayMain > 0
+        ? round(proxyMain / gatewayMain)
         : null,
     gatewayToDirect: ratio(runs.gateway.rps, runs.emulator.rps),
     bareProxyToDirect: ratio(runs['bare-proxy'].rps, runs.emulator.rps),

@@ -34,6 +34,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     cell('1st p50', 9) +
     cell('1st p99', 9) +
     cell('µs CPU', 8) +
+    cell('main µs', 8) +
     cell('errors', 8);
   lines.push(header, '-'.repeat(header.length));
   for (const result of results) {
@@ -51,6 +52,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
             cell(run.firstByteMs ? ms(run.firstByteMs.p50) : undefined, 9) +
             cell(run.firstByteMs ? ms(run.firstByteMs.p99) : undefined, 9) +
             cell(cpuMicros(run.cpu), 8) +
+            cell(mainMicros(run.cpu), 8) +
             cell(run.errors, 8),
         );
       }
@@ -68,6 +70,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
           cell(undefined, 9) +
           cell(undefined, 9) +
           cell(cpuMicros(run.cpu), 8) +
+          cell(mainMicros(run.cpu), 8) +
           cell(run.errors, 8),
       );
     }
@@ -83,7 +86,8 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   lines.push(
     '',
     "Latency is timed from each request's scheduled send; 1st = first body byte (streams);",
-    'µs CPU = CPU time of the target process itself per request (all its threads, from /proc).',
+    'µs CPU = CPU time of the target process itself per request (all its threads, from /proc);',
+    'main µs = the part on its main thread (the rest: V8 GC and compiler threads, worker threads).',
   );
   if (worstLagMs > lateGeneratorMs) {
     lines.push(
@@ -119,7 +123,10 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     if (max.comparison.perCoreGatewayToBareProxy !== null) {
       lines.push(
         `  ${result.name} max rate: req/s per core (from CPU time) gateway / bare proxy = ` +
-          `${(max.comparison.perCoreGatewayToBareProxy * 100).toFixed(0)} %`,
+          `${(max.comparison.perCoreGatewayToBareProxy * 100).toFixed(0)} %` +
+          (max.comparison.mainThreadGatewayToBareProxy !== null
+            ? `, main threads alone ${(max.comparison.mainThreadGatewayToBareProxy * 100).toFixed(0)} %`
+            : ''),
       );
     }
   }
@@ -128,6 +135,12 @@ export function formatTable(results: readonly ScenarioResult[]): string {
 
 /** Above this p99 send lag the generator was descheduled, not just rounding to timer ticks. */
 const lateGeneratorMs = 5;
+
+function mainMicros(cpu: CpuUsage | undefined): string | undefined {
+  return cpu?.mainThreadMsPerRequest !== undefined
+    ? (cpu.mainThreadMsPerRequest * 1000).toFixed(0)
+    : undefined;
+}
 
 function cpuMicros(cpu: CpuUsage | undefined): string | undefined {
   return cpu ? (cpu.msPerRequest * 1000).toFixed(0) : undefined;
