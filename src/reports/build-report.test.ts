@@ -1,10 +1,10 @@
 // The report's numbers from known rows, on PGlite and on PostgreSQL (same SQL), and the CLI around it.
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-database.js';
+import { traceRecord } from '../../test/helpers/trace-record.js';
 import { createProgram } from '../cli/create-program.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from '../trace-store/database.js';
@@ -15,46 +15,7 @@ import { formatReport } from './format-report.js';
 const now = Date.now();
 
 function record(overrides: Partial<TraceRecord>): TraceRecord {
-  return {
-    time: new Date(now - 3_600_000).toISOString(),
-    requestId: randomUUID(),
-    keyId: null,
-    user: 'u1',
-    session: null,
-    feature: 'search',
-    region: null,
-    surface: 'openai',
-    operation: 'chat',
-    requestedModel: 'fast',
-    routedModel: 'gpt-4o-mini',
-    provider: 'openai',
-    deployment: 'openai/gpt-4o-mini',
-    routeReason: 'alias:fast',
-    attempts: [
-      { deployment: 'openai/gpt-4o-mini', provider: 'openai', outcome: 'success', latencyMs: 90 },
-    ],
-    cacheStatus: null,
-    inputTokens: 100,
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
-    outputTokens: 10,
-    reasoningTokens: 0,
-    ttftMs: null,
-    totalMs: 100,
-    upstreamMs: 90,
-    overheadMs: 10,
-    costUsd: 1,
-    cacheSavedUsd: null,
-    status: 200,
-    errorCode: null,
-    errorClass: null,
-    finishReason: 'stop',
-    streamed: false,
-    aborted: false,
-    promptText: null,
-    responseText: null,
-    ...overrides,
-  };
+  return traceRecord({ time: new Date(now - 3_600_000).toISOString(), ...overrides });
 }
 
 const fixtures: TraceRecord[] = [

@@ -3,56 +3,19 @@
 // spool drops and counts.
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-database.js';
+import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import { createTraceWriter } from './create-trace-writer.js';
 import type { Database } from './database.js';
 import { createTraceSpool } from './trace-spool.js';
 
-function record(): TraceRecord {
-  return {
-    time: new Date().toISOString(),
-    requestId: randomUUID(),
-    keyId: null,
-    user: null,
-    session: null,
-    feature: 'f',
-    region: null,
-    surface: 'openai',
-    operation: 'chat',
-    requestedModel: 'fast',
-    routedModel: 'm',
-    provider: 'p',
-    deployment: 'p/m',
-    routeReason: null,
-    attempts: [],
-    cacheStatus: null,
-    inputTokens: 1,
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
-    outputTokens: 1,
-    reasoningTokens: 0,
-    ttftMs: null,
-    totalMs: 1,
-    upstreamMs: 1,
-    overheadMs: 0,
-    costUsd: 0.001,
-    cacheSavedUsd: null,
-    status: 200,
-    errorCode: null,
-    errorClass: null,
-    finishReason: 'stop',
-    streamed: false,
-    aborted: false,
-    promptText: null,
-    responseText: null,
-  };
-}
+/** A row written now (the writer's tests count rows; the values do not matter). */
+const record = (): TraceRecord => traceRecord({ time: new Date().toISOString() });
 
 const down = () => Promise.reject(new Error('database down'));
 

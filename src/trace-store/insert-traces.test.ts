@@ -4,29 +4,21 @@
 // with (a failed batch went to the spool and failed again at every replay).
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-database.js';
+import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
 import { insertTraces } from './insert-traces.js';
 
+/** Every field set to a value of its own, so a column read from the wrong field shows. */
 function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
-  return {
+  return traceRecord({
     time: '2026-11-27T10:00:00.123Z',
-    requestId: randomUUID(),
     keyId: 'key_1',
     user: 'ana',
     session: 'sess-9',
-    feature: 'search',
     region: 'eu',
-    surface: 'openai',
-    operation: 'chat',
-    requestedModel: 'fast',
-    routedModel: 'gpt-4o-mini',
-    provider: 'openai',
-    deployment: 'openai/gpt-4o-mini',
-    routeReason: 'alias:fast',
     attempts: [
       {
         deployment: 'a/x',
@@ -56,17 +48,11 @@ function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
     upstreamMs: 123.5,
     overheadMs: 1.75,
     costUsd: 0.000123456789,
-    cacheSavedUsd: null,
-    status: 200,
-    errorCode: null,
-    errorClass: null,
-    finishReason: 'stop',
     streamed: true,
-    aborted: false,
     promptText: 'Say "hi" \\ twice — ünïcödé 🎉',
     responseText: 'hi hi',
     ...overrides,
-  };
+  });
 }
 
 interface Row {
