@@ -1,5 +1,6 @@
 // `switchyard serve` with no config and no keys starts in demo mode, says so, answers the README's
-// examples, and exits 0 on SIGTERM.
+// examples, and exits 0 on SIGTERM. Its log is buffered (create-logger.ts: 4 KB writes or every
+// 100 ms): a lone request's line still shows up while it runs, and the last lines at exit.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -37,8 +38,9 @@ describe('switchyard serve', () => {
       buffer = parts.pop() ?? '';
       for (const line of parts) if (line.trim()) lines.push(JSON.parse(line));
     });
+    // 'close': the exit code once stdout has ended too (the lines flushed at exit included).
     const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
+      child.on('close', (code) => resolve(code)),
     );
     try {
       await waitFor(
@@ -60,10 +62,16 @@ describe('switchyard serve', () => {
       assert.ok((completion.choices[0]?.message.content ?? '').length > 0);
       const health = await fetch(`${banner.url}/healthz`);
       assert.equal(health.status, 200);
+      await waitFor(
+        () => lines.some((line) => line.msg === 'request' && line.status === 200),
+        2_000,
+        'the request log line while no other traffic comes',
+      );
     } finally {
       child.kill('SIGTERM');
     }
     assert.equal(await exited, 0, stderr);
+    assert.equal(lines.at(-1)?.msg, 'stopped', 'the shutdown lines are written before the exit');
   });
 
   it('refuses to start with an invalid config and names the bad key', async () => {
