@@ -54,4 +54,20 @@ describe('abort scope', () => {
     scope.abort(new Error('two'));
     assert.equal((scope.signal.reason as Error).message, 'one');
   });
+
+  it('tells its listeners once, as the EventEmitter-style signal undici takes', () => {
+    const parent = new AbortController();
+    const scope = createAbortScope(parent.signal);
+    const heard: string[] = [];
+    const kept = () => heard.push('kept');
+    const removed = () => heard.push('removed');
+    scope.signal.once('abort', kept);
+    scope.signal.once('abort', removed);
+    scope.signal.removeListener('abort', removed);
+    parent.abort(new Error('client left'));
+    scope.abort(new Error('again'));
+    assert.deepEqual(heard, ['kept']);
+    assert.equal(scope.signal.aborted, true);
+    assert.equal((scope.signal.reason as Error).message, 'client left');
+  });
 });

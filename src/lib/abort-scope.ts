@@ -1,9 +1,25 @@
-// An AbortController tied to a parent signal, with cancellable timers that abort it with a reason.
-// One scope per upstream attempt: a class (methods shared, no closures per scope), the scope
-// itself as the parent's abort listener (handleEvent), and its few timers in a small array.
+// The abort state of one upstream attempt, tied to a parent signal (the client's request), with
+// cancellable timers that abort it with a reason. One scope per attempt: a class (methods shared, no
+// closures per scope), the scope itself as the parent's abort listener (handleEvent), its few timers
+// in a small array.
+//
+// Its `signal` is not an AbortSignal but the scope itself, shaped as the EventEmitter that undici's
+// `signal` option also accepts (undici/lib/api: `once('abort')`, `removeListener('abort')`,
+// `aborted`, `reason`): building an AbortController and having undici add and remove an
+// EventTarget listener on it were ~2 % of the gateway's main thread per request.
+
+/** What an attempt's signal offers: its state, and undici's EventEmitter-style listener calls. */
+export interface AttemptSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  on(event: 'abort', listener: () => void): unknown;
+  once(event: 'abort', listener: () => void): unknown;
+  removeListener(event: 'abort', listener: () => void): unknown;
+}
 
 export interface AbortScope {
-  readonly signal: AbortSignal;
+  /** Hand to undici as its `signal` option (an EventEmitter-style signal). */
+  readonly signal: AttemptSignal;
   abort(reason: unknown): void;
   /** Aborts with `reason()` after `ms` unless cancelled; returns the cancel function. */
   setTimer(ms: number, reason: () => unknown): () => void;
@@ -21,24 +37,53 @@ function fire(scope: Scope, timer: NodeJS.Timeout, reason: () => unknown): void 
   scope.abort(reason());
 }
 
-class Scope implements AbortScope {
-  readonly #controller = new AbortController();
+class Scope implements AbortScope, AttemptSignal {
   readonly #parent: AbortSignal;
   /** Live timers (an attempt has at most three: total, first event, idle). */
   readonly #timers: NodeJS.Timeout[] = [];
   #attached = false;
+  #aborted = false;
+  #reason: unknown = undefined;
+  /** The abort listeners (undici adds one per request; rarely more). */
+  #listeners: Array<() => void> = [];
 
   constructor(parent: AbortSignal) {
     this.#parent = parent;
-    if (parent.aborted) this.#controller.abort(parent.reason);
-    else {
+    if (parent.aborted) {
+      this.#aborted = true;
+      this.#reason = parent.reason;
+    } else {
       parent.addEventListener('abort', this, { once: true });
       this.#attached = true;
     }
   }
 
-  get signal(): AbortSignal {
-    return this.#controller.signal;
+  get signal(): AttemptSignal {
+    return this;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  on(_event: 'abort', listener: () => void): this {
+    this.#listeners.push(listener);
+    return this;
+  }
+
+  once(event: 'abort', listener: () => void): this {
+    // Abort happens once: every listener is a once-listener.
+    return this.on(event, listener);
+  }
+
+  removeListener(_event: 'abort', listener: () => void): this {
+    const index = this.#listeners.indexOf(listener);
+    if (index !== -1) this.#listeners.splice(index, 1);
+    return this;
   }
 
   /** The parent's abort (EventListener object). */
@@ -48,7 +93,12 @@ class Scope implements AbortScope {
   }
 
   abort(reason: unknown): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const listener of listeners) listener();
   }
 
   forget(timer: NodeJS.Timeout): boolean {

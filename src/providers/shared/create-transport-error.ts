@@ -7,7 +7,7 @@ import type { UpstreamOrigin } from './send-upstream-request.js';
 export function createTransportError(
   error: unknown,
   origin: UpstreamOrigin,
-  signal: AbortSignal,
+  signal: { readonly aborted: boolean; readonly reason: unknown },
 ): UpstreamError {
   if (signal.aborted && signal.reason instanceof UpstreamError) return signal.reason;
   const kind = classifyTransportError(error) ?? 'connect';

@@ -4,7 +4,7 @@
 
 import type { Dispatcher } from 'undici';
 import { UpstreamError } from '../../core/index.js';
-import type { AbortScope } from '../../lib/abort-scope.js';
+import type { AbortScope, AttemptSignal } from '../../lib/abort-scope.js';
 import { readCappedText } from '../../lib/read-capped-text.js';
 import { redactExcerpt } from './redact-excerpt.js';
 
@@ -14,7 +14,7 @@ export interface UpstreamOrigin {
 }
 
 export interface UpstreamErrorFactories {
-  transport(error: unknown, origin: UpstreamOrigin, signal: AbortSignal): UpstreamError;
+  transport(error: unknown, origin: UpstreamOrigin, signal: AttemptSignal): UpstreamError;
   http(
     status: number,
     headers: Record<string, string | string[] | undefined>,
