@@ -98,7 +98,16 @@ class Scope implements AbortScope, AttemptSignal {
     this.#reason = reason;
     const listeners = this.#listeners;
     this.#listeners = [];
-    for (const listener of listeners) listener();
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (error) {
+        // As an EventTarget does: the other listeners still run, the error surfaces uncaught.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   forget(timer: NodeJS.Timeout): boolean {
