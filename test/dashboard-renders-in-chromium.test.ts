@@ -22,6 +22,7 @@ import type { Database } from '../src/trace-store/database.js';
 import { insertTraces } from '../src/trace-store/insert-traces.js';
 import { startGateway, type TestGateway } from './helpers/start-gateway.js';
 import { createTraceTarget, type TraceTarget } from './helpers/trace-database.js';
+import { traceRecord } from './helpers/trace-record.js';
 
 const viewerKey = 'viewer-key-0123456789abcdef';
 const keys = { alpha: 'sk-alpha-0123456789abcdef', beta: 'sk-beta-0123456789abcdef' };
@@ -52,16 +53,12 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, wha
 }
 
 function oldRecord(index: number, time: string): TraceRecord {
-  return {
+  return traceRecord({
     time,
     requestId: `old-${index}-${Math.random().toString(36).slice(2)}`,
     keyId: 'cfg_alpha',
     user: 'erin',
-    session: null,
     feature: 'batch-reports',
-    region: null,
-    surface: 'openai',
-    operation: 'chat',
     requestedModel: 'smart',
     routedModel: 'gpt-4o',
     provider: 'backup',
@@ -70,25 +67,13 @@ function oldRecord(index: number, time: string): TraceRecord {
     attempts: [],
     cacheStatus: 'miss',
     inputTokens: 100_000,
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
     outputTokens: 25_000,
-    reasoningTokens: 0,
     ttftMs: 300,
     totalMs: 900,
     upstreamMs: 880,
     overheadMs: 2,
     costUsd: 0.5,
-    cacheSavedUsd: null,
-    status: 200,
-    errorCode: null,
-    errorClass: null,
-    finishReason: 'stop',
-    streamed: false,
-    aborted: false,
-    promptText: null,
-    responseText: null,
-  };
+  });
 }
 
 describe('dashboard renders in Chromium', { timeout: 240_000 }, () => {

@@ -49,6 +49,9 @@ export function readCpuSnapshot(pid: number): CpuSnapshot | undefined {
   return { totalMs, mainThreadMs: readStatCpuMs(`/proc/${pid}/task/${pid}/stat`) };
 }
 
+const asSnapshot = (cpu: number | CpuSnapshot): CpuSnapshot =>
+  typeof cpu === 'number' ? { totalMs: cpu, mainThreadMs: undefined } : cpu;
+
 const perRequest = (ms: number) => Math.round(ms * 10_000) / 10_000;
 
 export function cpuUsage(
@@ -57,9 +60,8 @@ export function cpuUsage(
   requests: number,
 ): CpuUsage | undefined {
   if (before === undefined || after === undefined || requests <= 0) return undefined;
-  const [start, end] = [before, after].map((snapshot) =>
-    typeof snapshot === 'number' ? { totalMs: snapshot, mainThreadMs: undefined } : snapshot,
-  ) as [CpuSnapshot, CpuSnapshot];
+  const start = asSnapshot(before);
+  const end = asSnapshot(after);
   const msPerRequest = (end.totalMs - start.totalMs) / requests;
   const usage: CpuUsage = {
     msPerRequest: perRequest(msPerRequest),

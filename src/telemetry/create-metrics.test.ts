@@ -4,49 +4,31 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceAttempt, TraceRecord } from './build-trace-record.js';
 import { createMetrics } from './create-metrics.js';
 import type { AttemptEvent } from './events.js';
 
 function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
-  return {
+  return traceRecord({
     time: '2026-11-27T08:00:00.000Z',
     requestId: 'r',
-    keyId: null,
     user: null,
-    session: null,
     feature: null,
-    region: null,
-    surface: 'openai',
-    operation: 'chat',
-    requestedModel: 'fast',
-    routedModel: 'gpt-4o-mini',
-    provider: 'openai',
     deployment: 'fast[0]',
     routeReason: 'alias',
     attempts: [{ deployment: 'fast[0]', provider: 'openai', outcome: 'success', latencyMs: 1 }],
     cacheStatus: 'miss',
-    inputTokens: 100,
     cachedInputTokens: 20,
     cacheWriteTokens: 5,
     outputTokens: 40,
     reasoningTokens: 10,
-    ttftMs: null,
     totalMs: 12,
     upstreamMs: 10,
     overheadMs: 2,
     costUsd: 0.0001,
-    cacheSavedUsd: null,
-    status: 200,
-    errorCode: null,
-    errorClass: null,
-    finishReason: 'stop',
-    streamed: false,
-    aborted: false,
-    promptText: null,
-    responseText: null,
     ...overrides,
-  };
+  });
 }
 
 /** The same metrics through prom-client's plain calls (the implementation before the series). */

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
+import { traceRecord } from '../../test/helpers/trace-record.js';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import type { TraceRecord } from './build-trace-record.js';
 import { createLogger, createIsoTime } from './create-logger.js';
@@ -29,19 +30,11 @@ function capture() {
 }
 
 function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
-  return {
+  return traceRecord({
     time: '2026-11-27T08:00:00.000Z',
     requestId: '0c6f1b2e-1a2b-4c3d-9e8f-000000000001',
     keyId: 'key_abc',
     user: 'alice',
-    session: null,
-    feature: 'search',
-    region: null,
-    surface: 'openai',
-    operation: 'chat',
-    requestedModel: 'fast',
-    routedModel: 'gpt-4o-mini',
-    provider: 'openai',
     deployment: 'fast[0]',
     routeReason: 'alias',
     attempts: [
@@ -56,26 +49,14 @@ function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
     cacheStatus: 'miss',
     inputTokens: 120,
     cachedInputTokens: 20,
-    cacheWriteTokens: 0,
     outputTokens: 30,
-    reasoningTokens: 0,
     usageEstimated: false,
-    ttftMs: null,
     totalMs: 12.3456,
     upstreamMs: 10.5,
     overheadMs: 1.8456,
     costUsd: 0.000105,
-    cacheSavedUsd: null,
-    status: 200,
-    errorCode: null,
-    errorClass: null,
-    finishReason: 'stop',
-    streamed: false,
-    aborted: false,
-    promptText: null,
-    responseText: null,
     ...overrides,
-  };
+  });
 }
 
 const withUsage = { context: { usage: {} } } as unknown as RequestFinishedEvent;
