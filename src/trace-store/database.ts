@@ -18,6 +18,11 @@ export interface Database {
    * as advisory locks that must be taken and released on the same connection.
    */
   withConnection<T>(work: (connection: Database) => Promise<T>): Promise<T>;
+  /**
+   * Embedded PGlite only: runs `sql`, a `COPY … FROM '/dev/blob'` statement, over `data` (COPY's
+   * text format), as one statement: every row lands or none does.
+   */
+  copyFrom?(sql: string, data: string): Promise<void>;
   close(): Promise<void>;
 }
 

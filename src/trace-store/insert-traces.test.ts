@@ -1,7 +1,9 @@
-// A batch travels as one array per column (insert-traces.ts): every column arrives as the record
-// had it, on PostgreSQL and on PGlite, and one odd row (a NUL in a client's model name, a lone
-// surrogate, a NaN) is stored, repaired where it must be, instead of failing the batch it travels
-// with (a failed batch went to the spool and failed again at every replay).
+// A batch travels as one array per column on PostgreSQL and as one COPY on PGlite
+// (insert-traces.ts): on both, every column arrives as the record had it, and one odd row (a NUL in
+// a client's model name, a lone surrogate, a NaN, a tab or a backslash) is stored, repaired where it
+// must be, instead of failing the batch it travels with (a failed batch went to the spool and
+// failed again at every replay). The daily rollup counts each inserted row once, whichever path
+// inserted it.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +11,7 @@ import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-da
 import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
-import { insertTraces } from './insert-traces.js';
+import { copyRows, insertTraces } from './insert-traces.js';
 
 /** Every field set to a value of its own, so a column read from the wrong field shows. */
 function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
@@ -211,6 +213,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
         promptText: 'lone \ud800 surrogate',
         feature: 'nul\u0000inside',
         responseText: 'a \\ud800 written out stays as it is',
+        session: 'tab\there, new\nline, cr\r, backslash \\N and \\.',
         totalMs: Number.NaN,
       });
       await insertTraces(database, [good, odd]);
@@ -221,6 +224,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
       assert.equal(stored.feature, 'nulinside');
       assert.equal(stored.prompt_text, 'lone \ufffd surrogate');
       assert.equal(stored.response_text, 'a \\ud800 written out stays as it is');
+      assert.equal(stored.session_id, 'tab\there, new\nline, cr\r, backslash \\N and \\.');
       assert.ok(Number.isNaN(stored.total_ms));
     });
 
@@ -237,5 +241,53 @@ for (const kind of ['postgres', 'pglite'] as const) {
         2,
       );
     });
+
+    if (kind === 'pglite') {
+      it('loads a batch with one COPY, and inserts a batch COPY refuses (a replay)', async () => {
+        const calls: string[] = [];
+        const copyFrom = database.copyFrom!.bind(database);
+        const spy: Database = {
+          ...database,
+          async copyFrom(sql, data) {
+            calls.push('copy');
+            await copyFrom(sql, data);
+          },
+          async query<Row>(sql: string, params?: unknown[]) {
+            calls.push(sql.trimStart().split(/\s/)[0]!.toLowerCase());
+            return database.query<Row>(sql, params);
+          },
+        };
+        const first = [record({ feature: 'copy-path' }), record({ feature: 'copy-path' })];
+        await insertTraces(spy, first);
+        assert.deepEqual(calls, ['copy'], 'a fresh batch is one COPY');
+
+        calls.length = 0;
+        await insertTraces(spy, [first[1]!, record({ feature: 'copy-path' })]);
+        assert.deepEqual(calls, ['copy', 'insert'], 'a duplicate sends the batch to the INSERT');
+
+        const { rows } = await database.query<{ requests: string; input: string }>(
+          `SELECT sum(requests)::text AS requests, sum(input_tokens)::text AS input
+           FROM llm_traces_daily WHERE feature = 'copy-path'`,
+        );
+        assert.deepEqual(rows[0], { requests: '3', input: '3600' });
+      });
+    }
   });
 }
+
+describe('COPY text rows of a trace batch', () => {
+  it('writes one line per record, tab-separated, NULL as \\N, booleans as t/f', () => {
+    const text = copyRows([
+      record({ requestId: 'r1', session: null, promptText: 'a\tb\\c\nd\re\u0000f' }),
+    ]);
+    assert.ok(text.endsWith('\n'));
+    const fields = text.slice(0, -1).split('\t');
+    assert.equal(fields.length, 37);
+    assert.equal(fields[1], 'r1');
+    assert.equal(fields[4], '\\N', 'session');
+    assert.ok(fields.includes('t') && fields.includes('f'));
+    assert.equal(text.split('\n').length, 2, 'escaped newlines do not split the row');
+    assert.ok(text.includes('a\\tb\\\\c\\nd\\re'), 'escaped, NUL dropped');
+    assert.equal(copyRows([]), '');
+  });
+});

@@ -10,6 +10,7 @@ import type { Database, QueryResult } from './database.js';
 export type PgliteRequest =
   | { id: number; op: 'query'; sql: string; params: unknown[] }
   | { id: number; op: 'exec'; sql: string }
+  | { id: number; op: 'copy'; sql: string; data: string }
   | { id: number; op: 'close' };
 
 export interface PgliteReply {
@@ -88,6 +89,9 @@ export function openPgliteInWorker(dir: string): Promise<Database> {
     },
     async exec(sql) {
       await send({ id: nextId++, op: 'exec', sql });
+    },
+    async copyFrom(sql, data) {
+      await send({ id: nextId++, op: 'copy', sql, data });
     },
     withConnection: (work) => work(database),
     close() {

@@ -43,6 +43,9 @@ async function main(channel: NonNullable<typeof parentPort>): Promise<void> {
         if (request.op === 'query') {
           const result = await lite.query(request.sql, request.params);
           channel.postMessage({ id: request.id, rows: result.rows } satisfies PgliteReply);
+        } else if (request.op === 'copy') {
+          await lite.query(request.sql, [], { blob: new Blob([request.data]) });
+          channel.postMessage({ id: request.id, rows: [] } satisfies PgliteReply);
         } else if (request.op === 'exec') {
           await lite.exec(request.sql);
           channel.postMessage({ id: request.id, rows: [] } satisfies PgliteReply);

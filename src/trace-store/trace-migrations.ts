@@ -2,6 +2,7 @@
 // and PGlite. Narrow typed columns; `request_id` is unique so that a replayed batch never doubles.
 
 import type { Migration } from './database.js';
+import { dailyRollupTriggerSql } from './insert-traces.js';
 
 export const traceMigrations: readonly Migration[] = [
   {
@@ -82,5 +83,11 @@ CREATE TABLE IF NOT EXISTS llm_traces_daily (
   {
     id: '003-llm-traces-usage-estimated',
     sql: `ALTER TABLE llm_traces ADD COLUMN IF NOT EXISTS usage_estimated boolean NOT NULL DEFAULT false;`,
+  },
+  {
+    // The daily rollup as a statement trigger too, for writers that load rows with COPY (embedded
+    // PGlite): inert unless the session sets switchyard.daily_rollup (insert-traces.ts).
+    id: '004-llm-traces-daily-trigger',
+    sql: dailyRollupTriggerSql,
   },
 ];
