@@ -10,3 +10,4 @@ export * from './provider.js';
 export * from './classify-upstream-failure.js';
 export * from './surface.js';
 export * from './encoded-json.js';
+export * from './request-signal.js';

@@ -2,6 +2,7 @@
 
 import type { ChatRequest, EmbeddingsRequest } from './chat-request.js';
 import type { ChatResponse, EmbeddingsResponse } from './chat-response.js';
+import type { RequestSignal } from './request-signal.js';
 import type { StreamPart, WireFormat } from './stream-part.js';
 
 export interface Timeouts {
@@ -39,7 +40,7 @@ export interface ProviderCall<TRequest> {
    * `anthropic-version` and `anthropic-beta`: its body was written for them).
    */
   clientHeaders?: Readonly<Record<string, string | string[] | undefined>>;
-  signal: AbortSignal;
+  signal: RequestSignal;
   /** Per-attempt timeouts (usually the deployment's). */
   timeouts: Timeouts;
 }

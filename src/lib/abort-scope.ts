@@ -8,6 +8,8 @@
 // `aborted`, `reason`): building an AbortController and having undici add and remove an
 // EventTarget listener on it were ~2 % of the gateway's main thread per request.
 
+import type { RequestSignal } from '../core/request-signal.js';
+
 /** What an attempt's signal offers: its state, and undici's EventEmitter-style listener calls. */
 export interface AttemptSignal {
   readonly aborted: boolean;
@@ -38,7 +40,7 @@ function fire(scope: Scope, timer: NodeJS.Timeout, reason: () => unknown): void 
 }
 
 class Scope implements AbortScope, AttemptSignal {
-  readonly #parent: AbortSignal;
+  readonly #parent: RequestSignal;
   /** Live timers (an attempt has at most three: total, first event, idle). */
   readonly #timers: NodeJS.Timeout[] = [];
   #attached = false;
@@ -47,7 +49,7 @@ class Scope implements AbortScope, AttemptSignal {
   /** The abort listeners (undici adds one per request; rarely more). */
   #listeners: Array<() => void> = [];
 
-  constructor(parent: AbortSignal) {
+  constructor(parent: RequestSignal) {
     this.#parent = parent;
     if (parent.aborted) {
       this.#aborted = true;
@@ -154,6 +156,6 @@ class Scope implements AbortScope, AttemptSignal {
   }
 }
 
-export function createAbortScope(parent: AbortSignal): AbortScope {
+export function createAbortScope(parent: RequestSignal): AbortScope {
   return new Scope(parent);
 }

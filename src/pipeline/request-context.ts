@@ -11,6 +11,7 @@ import type {
   EmbeddingsRequest,
   FinishReason,
   GatewayError,
+  RequestSignal,
   Surface,
   Usage,
 } from '../core/index.js';
@@ -74,7 +75,7 @@ export interface RequestContext {
   readonly headers: IncomingHttpHeaders;
   readonly body: Record<string, unknown>;
   /** Aborted when the client disconnects; reaches every upstream call. */
-  readonly signal: AbortSignal;
+  readonly signal: RequestSignal;
   readonly sink: ResponseSink;
   /** extractMetadata */
   metadata: RequestMetadata;

@@ -1,10 +1,17 @@
 // The time source of the resilience code, injectable so tests move time instead of sleeping.
 
+import type { RequestSignal } from '../core/index.js';
+
 export interface Clock {
   /** Milliseconds, monotonic enough for cooldowns and deadlines. */
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  sleep(ms: number, signal: RequestSignal): Promise<void>;
+}
+
+/** The abort's reason as the sleep's rejection (the gateway's reasons are Errors already). */
+function abortError(signal: RequestSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }
 
 export const systemClock: Clock = {
@@ -12,12 +19,12 @@ export const systemClock: Clock = {
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) {
-        reject(signal.reason as Error);
+        reject(abortError(signal));
         return;
       }
       const onAbort = () => {
         clearTimeout(timer);
-        reject(signal.reason as Error);
+        reject(abortError(signal));
       };
       const timer = setTimeout(() => {
         signal.removeEventListener('abort', onAbort);
@@ -55,7 +62,7 @@ export function createManualClock(startMs = 0): ManualClock {
       sleeps.push(ms);
       return new Promise<void>((resolve, reject) => {
         if (signal.aborted) {
-          reject(signal.reason as Error);
+          reject(abortError(signal));
           return;
         }
         const entry = { at: nowMs + ms, resolve };
@@ -68,7 +75,7 @@ export function createManualClock(startMs = 0): ManualClock {
           'abort',
           () => {
             waiting.delete(entry);
-            reject(signal.reason as Error);
+            reject(abortError(signal));
           },
           { once: true },
         );

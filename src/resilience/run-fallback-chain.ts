@@ -6,6 +6,7 @@ import {
   GatewayError,
   isUpstreamError,
   type Deployment,
+  type RequestSignal,
   type Timeouts,
   type UpstreamErrorKind,
 } from '../core/index.js';
@@ -53,7 +54,7 @@ export interface FallbackChainOptions {
   /** The request deadline, on `clock`'s time line. */
   deadlineAt: number;
   /** The client's signal: once aborted, the chain stops. */
-  signal: AbortSignal;
+  signal: RequestSignal;
   /** Whether a provider exists for the deployment (an unknown one is skipped). */
   canAttempt(deployment: Deployment): boolean;
   attempt(attempt: ChainAttempt): Promise<AttemptResult>;

@@ -1,6 +1,7 @@
 // The complexity tiers and the interface every classifier implements (built-in features, embedding
 // kNN, LLM judge): a tier and how sure the classifier is.
 
+import type { RequestSignal } from '../core/index.js';
 import type { ComplexityTier } from './request-shape.js';
 
 export type { ComplexityTier } from './request-shape.js';
@@ -16,7 +17,10 @@ export interface Classification {
 
 export interface ComplexityClassifier {
   readonly name: string;
-  classify(prompt: ClassifierInput, signal: AbortSignal): Classification | Promise<Classification>;
+  classify(
+    prompt: ClassifierInput,
+    signal: RequestSignal,
+  ): Classification | Promise<Classification>;
 }
 
 /** What classifiers look at: the current question and a little about the conversation. */

@@ -2,6 +2,7 @@
 // names a model alias. The decision carries its reason for x-switchyard-route and the trace.
 
 import type { RouterConfig } from '../config/routing-schema.js';
+import type { RequestSignal } from '../core/index.js';
 import type { Classification, ComplexityClassifier } from './complexity.js';
 import { matchesRule, type RouteFacts } from './match-router-rule.js';
 import type { ComplexityTier } from './request-shape.js';
@@ -22,7 +23,7 @@ export interface RouterDecision {
 export interface Router {
   readonly name: string;
   readonly classifier: ComplexityClassifier;
-  decide(facts: RouteFacts, signal: AbortSignal): Promise<RouterDecision>;
+  decide(facts: RouteFacts, signal: RequestSignal): Promise<RouterDecision>;
 }
 
 export function createRouter(options: {

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, isGatewayError, type Surface } from '../core/index.js';
+import { RequestAbort } from '../lib/request-abort.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import { anthropicSurface } from '../surfaces/anthropic/index.js';
@@ -102,14 +103,15 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   async function handleApi(request: IncomingMessage, response: ServerResponse, route: ApiRoute) {
     const requestId = randomUUID();
     const startTime = performance.now();
-    const controller = new AbortController();
+    // The request's abort state (lighter than an AbortController: lib/request-abort.ts).
+    const abort = new RequestAbort();
     const sink = createResponseSink(response);
     sink.setHeader('x-switchyard-request-id', requestId);
     let context: RequestContext | undefined;
     // A response closes once: `on` spares the wrapper `once` allocates per request.
     response.on('close', () => {
       sink.markClosed();
-      if (!response.writableFinished) controller.abort(new Error('client disconnected'));
+      if (!response.writableFinished) abort.abort(new Error('client disconnected'));
       finishOne();
       if (context) {
         publishRequestFinished({
@@ -141,7 +143,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         startTime,
         headers: request.headers,
         body: body as Record<string, unknown>,
-        signal: controller.signal,
+        signal: abort,
         sink,
         metadata: {},
         attempts: [],

@@ -2,6 +2,7 @@
 // and without the false-hit guards), per category, and a threshold sweep.
 
 import { readFile } from 'node:fs/promises';
+import type { RequestSignal } from '../../core/index.js';
 import { extractGuardFeatures, compareGuardFeatures } from '../semantic/false-hit-guards.js';
 import type { Embedder } from '../semantic/embedder.js';
 
@@ -103,7 +104,7 @@ export async function evaluatePairs(options: {
   embedder: Embedder;
   threshold: number;
   sweep?: number[];
-  signal?: AbortSignal;
+  signal?: RequestSignal;
 }): Promise<PairEvaluation> {
   const signal = options.signal ?? new AbortController().signal;
   const scored: ScoredPair[] = [];

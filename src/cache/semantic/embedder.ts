@@ -1,7 +1,8 @@
 // Embedders for the semantic cache: the local hashed embedder, or any embeddings alias of the
 // gateway (OpenAI, vLLM, …) called through its provider's `embeddings()`.
 
-import type { Provider } from '../../core/index.js';
+import type { Provider, RequestSignal } from '../../core/index.js';
+import { toAbortSignal } from '../../lib/request-abort.js';
 import type { ModelCatalog } from '../../routing/model-catalog.js';
 import { embedLocally, localEmbedderDimensions } from './local-embedder.js';
 
@@ -9,7 +10,7 @@ export interface Embedder {
   /** 'local' or the embeddings alias. */
   readonly name: string;
   /** A unit-length vector for the text. */
-  embed(text: string, signal: AbortSignal): Promise<Float32Array>;
+  embed(text: string, signal: RequestSignal): Promise<Float32Array>;
 }
 
 export function createLocalEmbedder(): Embedder {
@@ -66,7 +67,10 @@ export function createAliasEmbedder(options: {
           const response = await provider.embeddings({
             request: { model: options.alias, input: text, extra: {} },
             deployment,
-            signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
+            signal: AbortSignal.any([
+              toAbortSignal(signal),
+              AbortSignal.timeout(options.timeoutMs),
+            ]),
             timeouts: {
               ...deployment.timeouts,
               totalMs: Math.min(deployment.timeouts.totalMs, options.timeoutMs),

@@ -2,7 +2,7 @@
 // alias opts in) and serves a hit in the surface's format, as JSON or as a replayed stream; on a
 // miss, lets the request through and stores the answer once it proved complete.
 
-import type { ChatRequest, ChatResponse, FinishReason } from '../../core/index.js';
+import type { ChatRequest, ChatResponse, FinishReason, RequestSignal } from '../../core/index.js';
 import {
   decodeCachedAnswer,
   encodeCachedAnswer,
@@ -267,7 +267,7 @@ function bypassOutcome(reason: string): CacheOutcome {
 /** The promise's value, or undefined as soon as the request is aborted. */
 function untilAborted<T>(
   promise: Promise<T | undefined>,
-  signal: AbortSignal,
+  signal: RequestSignal,
 ): Promise<T | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);
   return new Promise((resolve) => {

@@ -3,6 +3,7 @@
 // examples vote, weighted by cosine similarity. Confidence = the winner's share of the vote.
 
 import type { Embedder } from '../../cache/semantic/embedder.js';
+import type { RequestSignal } from '../../core/index.js';
 import type { Classification, ClassifierInput, ComplexityClassifier } from '../complexity.js';
 import { complexityTiers, type ComplexityTier } from '../request-shape.js';
 import type { LabelledExample } from '../read-labelled-examples.js';
@@ -16,7 +17,7 @@ export interface KnnClassifierOptions {
   /** After a failed training, the next attempt waits this long (default 10 s). */
   retrainAfterMs?: number;
   /** Embeds the examples; aborting it leaves the classifier unusable (classify rejects). */
-  signal?: AbortSignal;
+  signal?: RequestSignal;
 }
 
 interface TrainedExample {

@@ -2,13 +2,15 @@
 // timeout, an error or an answer it cannot read, the built-in feature classifier decides instead
 // (and says so in the classification's name).
 
+import type { RequestSignal } from '../../core/index.js';
+import { toAbortSignal } from '../../lib/request-abort.js';
 import type { Classification, ClassifierInput, ComplexityClassifier } from '../complexity.js';
 import type { ComplexityTier } from '../request-shape.js';
 
 /** Sends a system + user prompt to the judge alias and returns the reply text. */
 export type CompleteText = (
   prompt: { system: string; user: string },
-  signal: AbortSignal,
+  signal: RequestSignal,
 ) => Promise<string>;
 
 export interface LlmJudgeOptions {
@@ -45,7 +47,7 @@ export function createLlmJudgeClassifier(options: LlmJudgeOptions): ComplexityCl
   const maxChars = options.maxPromptChars ?? 4_000;
   const fallBack = async (
     input: ClassifierInput,
-    signal: AbortSignal,
+    signal: RequestSignal,
     why: string,
   ): Promise<Classification> => {
     const result = await options.fallback.classify(input, signal);
@@ -55,7 +57,7 @@ export function createLlmJudgeClassifier(options: LlmJudgeOptions): ComplexityCl
     name: 'llm-judge',
     async classify(input, signal) {
       const timeout = AbortSignal.timeout(options.timeoutMs);
-      const combined = AbortSignal.any([signal, timeout]);
+      const combined = AbortSignal.any([toAbortSignal(signal), timeout]);
       let text: string;
       try {
         text = await options.complete(

@@ -3,7 +3,7 @@
 // The kNN classifier is scored by k-fold cross-validation (never on the examples it was trained on).
 
 import { countTokens } from 'gpt-tokenizer';
-import { createUsage } from '../../core/index.js';
+import { createUsage, type RequestSignal } from '../../core/index.js';
 import type { Embedder } from '../../cache/semantic/embedder.js';
 import { createKnnClassifier } from '../classifiers/knn-classifier.js';
 import type { Classification, ComplexityClassifier } from '../complexity.js';
@@ -45,7 +45,7 @@ export interface Prediction {
 export async function predictAll(
   classifier: ComplexityClassifier,
   examples: readonly LabelledExample[],
-  signal: AbortSignal,
+  signal: RequestSignal,
 ): Promise<Prediction[]> {
   const predictions: Prediction[] = [];
   for (const example of examples) {
@@ -65,7 +65,7 @@ export async function predictKnnCrossValidated(options: {
   embedder: Embedder;
   k: number;
   folds: number;
-  signal: AbortSignal;
+  signal: RequestSignal;
 }): Promise<Prediction[]> {
   const predictions: Prediction[] = [];
   for (let fold = 0; fold < options.folds; fold++) {
