@@ -18,6 +18,8 @@ const usage = `usage: npm run bench -- [options]
   --rates LIST          fixed rates in req/s (default 200,1000)
   --duration S          measured seconds per fixed-rate run (default 6; --quick 0.3)
   --max-duration S      seconds per max-rate run (default 5; --quick 0.3)
+  --prime S             seconds of unrecorded max-rate load per target and scenario before the
+                        measured runs (default 3; --quick 0.2; 0 turns it off)
   --connections N       connections of the max-rate runs (default 32)
   --out PATH            results file (default bench/results/latest.json)
   --json                print the results JSON instead of the table
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     rates: { type: 'string' },
     duration: { type: 'string' },
     'max-duration': { type: 'string' },
+    prime: { type: 'string' },
     connections: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -56,6 +59,13 @@ function positive(text: string | undefined, fallback: number, name: string): num
   return value;
 }
 
+function primeSeconds(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) fail(`--prime must be 0 or more seconds, got ${text}`);
+  return value;
+}
+
 if (values.help) {
   process.stdout.write(usage);
   process.exit(0);
@@ -69,6 +79,7 @@ const settings: BenchSettings = {
   rates,
   fixedDurationMs: positive(values.duration, quick ? 0.3 : 6, '--duration') * 1000,
   warmupMs: quick ? 100 : 1000,
+  primeMs: primeSeconds(values.prime, quick ? 0.2 : 3) * 1000,
   maxDurationMs: positive(values['max-duration'], quick ? 0.3 : 5, '--max-duration') * 1000,
   maxConnections: Math.round(positive(values.connections, 32, '--connections')),
   settleMs: quick ? 20 : 300,

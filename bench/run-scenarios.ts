@@ -22,6 +22,12 @@ export interface BenchSettings {
   rates: number[];
   fixedDurationMs: number;
   warmupMs: number;
+  /**
+   * Max-rate load each target gets once per scenario, before any measured run, not recorded: a
+   * process just started still compiles its hot code (V8's JIT; the gateway's embedded PGlite
+   * WASM tiers up on V8's compiler threads), which is start-up, not per-request overhead.
+   */
+  primeMs: number;
   maxDurationMs: number;
   /** Connections of the max-rate (closed-loop) runs. */
   maxConnections: number;
@@ -150,6 +156,18 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
         gatewayUrl: targets.gateway.url,
         upstreamUrl: targets.emulator.url,
       });
+
+      for (const name of targetNames) {
+        if (settings.primeMs <= 0) break;
+        progress(`${scenario.name} · priming ${name} (${settings.primeMs / 1000} s at max rate) …`);
+        await runMaxRate({
+          url: urlOf(targets, name),
+          request: requestFor(scenario, name),
+          connections: settings.maxConnections,
+          durationMs: settings.primeMs,
+        });
+        await sleep(settings.settleMs);
+      }
 
       const fixed: ScenarioResult['fixed'] = [];
       for (const rate of settings.rates) {

@@ -20,7 +20,12 @@ export class RequestAbort implements RequestSignal {
     return this.#reason;
   }
 
-  addEventListener(_type: 'abort', listener: RequestAbortListener): void {
+  /** Every listener is a once-listener (a request aborts once), so `options` changes nothing. */
+  addEventListener(
+    _type: 'abort',
+    listener: RequestAbortListener,
+    _options?: { once?: boolean },
+  ): void {
     if (this.#aborted) return;
     (this.#listeners ??= []).push(listener);
   }

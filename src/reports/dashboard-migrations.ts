@@ -1,9 +1,10 @@
 // The dashboard's own rollups (migration 202), small enough that the page stays fast at millions of
 // trace rows: spend and counts per UTC hour × feature × model × provider, spend per UTC day × user
 // and × key, and latency histograms per UTC day × model. A statement-level trigger on llm_traces
-// feeds them from each inserted batch (the trace writer's multi-row INSERT: one aggregation per
-// batch, off the response path; replayed duplicates are skipped by that INSERT, so they never reach
-// the trigger); the migration backfills the rows already there. Same SQL on PostgreSQL and PGlite.
+// feeds them from each inserted batch (the trace writer's multi-row INSERT, or its COPY on PGlite:
+// one aggregation per batch, off the response path; replayed duplicates are skipped by the INSERT a
+// refused COPY falls back to, so they never reach the trigger); the migration backfills the rows
+// already there. Same SQL on PostgreSQL and PGlite.
 
 import type { Migration } from '../trace-store/database.js';
 import { spendAlertMigrations } from './spend-alerts.js';
