@@ -9,6 +9,7 @@
 // EventTarget listener on it were ~2 % of the gateway's main thread per request.
 
 import type { RequestSignal } from '../core/request-signal.js';
+import { tellAbortListeners } from './request-abort.js';
 
 /** What an attempt's signal offers: its state, and undici's EventEmitter-style listener calls. */
 export interface AttemptSignal {
@@ -100,16 +101,7 @@ class Scope implements AbortScope, AttemptSignal {
     this.#reason = reason;
     const listeners = this.#listeners;
     this.#listeners = [];
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (error) {
-        // As an EventTarget does: the other listeners still run, the error surfaces uncaught.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    tellAbortListeners(listeners);
   }
 
   forget(timer: NodeJS.Timeout): boolean {

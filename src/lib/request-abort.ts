@@ -44,17 +44,23 @@ export class RequestAbort implements RequestSignal {
     this.#reason = reason;
     const listeners = this.#listeners;
     this.#listeners = undefined;
-    if (!listeners) return;
-    for (const listener of listeners) {
-      try {
-        if (typeof listener === 'function') listener();
-        else listener.handleEvent();
-      } catch (error) {
-        // As an EventTarget does: the other listeners still run, the error surfaces uncaught.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
+    if (listeners) tellAbortListeners(listeners);
+  }
+}
+
+/**
+ * Calls each abort listener once, in order. As an EventTarget does, a listener that throws does not
+ * stop the others: its error surfaces uncaught. (Also the attempt scope's, lib/abort-scope.ts.)
+ */
+export function tellAbortListeners(listeners: readonly RequestAbortListener[]): void {
+  for (const listener of listeners) {
+    try {
+      if (typeof listener === 'function') listener();
+      else listener.handleEvent();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
     }
   }
 }
