@@ -41,6 +41,29 @@ describe('SseDecoder', () => {
     );
   });
 
+  it('ends lines at \\n, \\r\\n and a lone \\r mixed in one stream, split anywhere', () => {
+    const text = 'data: a\ndata: b\r\rdata: c\r\n\r\nid: 7\rdata: d\n\ndata: e\r\ndata: f\n\r\n';
+    const expected = [
+      ['a\nb', undefined],
+      ['c', undefined],
+      ['d', '7'],
+      ['e\nf', '7'],
+    ];
+    const whole = decodeInPieces([text]);
+    assert.deepEqual(
+      whole.map((event) => [event.data, event.id]),
+      expected,
+    );
+    for (let split = 1; split < text.length; split += 1) {
+      const events = decodeInPieces([text.slice(0, split), text.slice(split)]);
+      assert.deepEqual(
+        events.map((event) => [event.data, event.id]),
+        expected,
+        `split at ${split}`,
+      );
+    }
+  });
+
   it('joins multi-line data with newlines and skips comments', () => {
     const events = decodeInPieces([': keep-alive\n', 'data: line1\ndata: line2\n\n']);
     assert.deepEqual(events, [{ event: undefined, data: 'line1\nline2', id: undefined }]);
