@@ -49,10 +49,19 @@ function assertLatency(summary: unknown, where: string): void {
 // starts three more processes); `npm run bench -- --quick --scenario NAME` smoke-tests another.
 test('bench --quick measures every target of the core scenarios and writes well-formed results', async () => {
   const out = join(directory, 'results.json');
-  const run = await runBench(['--quick', '--scenario', 'chat,chat-stream', '--out', out]);
+  // Two rounds: each target's runs interleave with the others' and are pooled.
+  const run = await runBench([
+    '--quick',
+    '--rounds',
+    '2',
+    '--scenario',
+    'chat,chat-stream',
+    '--out',
+    out,
+  ]);
   assert.equal(run.code, 0, `bench exited ${run.code}\n${run.stderr}`);
   assert.match(run.stdout, /SPEC §3 targets/);
-  assert.match(run.stderr, /chat · 200 req\/s fixed · gateway/);
+  assert.match(run.stderr, /chat · 200 req\/s fixed · gateway \(round 2\/2\)/);
 
   const report = JSON.parse(readFileSync(out, 'utf8'));
   assert.equal(report.quick, true);
@@ -71,6 +80,7 @@ test('bench --quick measures every target of the core scenarios and writes well-
         const where = `${scenario.name}@${fixed.rate}/${target}`;
         const result = fixed.targets[target];
         assert.ok(result.sent > 0, `${where} sent`);
+        assert.equal(result.rounds, 2, `${where} rounds`);
         // Every request answered correctly (a status or stream error counts as an error).
         assert.equal(result.errors, 0, `${where}: ${result.errorSamples.join('; ')}`);
         assert.equal(result.ok, result.sent, where);
@@ -90,6 +100,7 @@ test('bench --quick measures every target of the core scenarios and writes well-
     for (const target of ['emulator', 'bare-proxy', 'gateway']) {
       const result = scenario.max.targets[target];
       assert.ok(result.ok > 0 && result.rps > 0, `${scenario.name} max ${target}`);
+      assert.equal(result.rounds, 2, `${scenario.name} max ${target} rounds`);
       assert.equal(result.errors, 0, `${scenario.name} max ${target} errors`);
     }
     assert.ok(scenario.max.comparison.gatewayToBareProxy > 0);

@@ -1,7 +1,8 @@
 // `npm run bench`: the gateway against the emulator directly and a bare undici proxy, each in its own
 // process, at fixed rates (latency) and at max rate (throughput); prints a table and writes JSON.
 // Options: --quick, --scenario NAME (repeatable), --rates 200,1000, --duration S, --max-duration S,
-// --connections N, --out PATH, --json, --cpu-prof (profile the gateway into bench/results/profiles).
+// --rounds N, --connections N, --out PATH, --json, --cpu-prof (profile the gateway into
+// bench/results/profiles).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -16,8 +17,10 @@ const usage = `usage: npm run bench -- [options]
   --quick               short runs (CI smoke: well-formed numbers, not meaningful ones)
   --scenario NAME       run only this scenario (repeatable; known: ${allScenarios.map((s) => s.name).join(', ')})
   --rates LIST          fixed rates in req/s (default 200,1000)
-  --duration S          measured seconds per fixed-rate run (default 6; --quick 0.3)
-  --max-duration S      seconds per max-rate run (default 5; --quick 0.3)
+  --duration S          measured seconds per target and fixed rate (default 6; --quick 0.3)
+  --max-duration S      seconds per target at max rate (default 6; --quick 0.3)
+  --rounds N            split each of those into N rounds, the targets in turn within each
+                        round, and pool each target's rounds (default 3; --quick 1)
   --prime S             seconds of unrecorded max-rate load per target and scenario before the
                         measured runs (default 3; --quick 0.2; 0 turns it off)
   --connections N       connections of the max-rate runs (default 32)
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     rates: { type: 'string' },
     duration: { type: 'string' },
     'max-duration': { type: 'string' },
+    rounds: { type: 'string' },
     prime: { type: 'string' },
     connections: { type: 'string' },
     out: { type: 'string' },
@@ -80,9 +84,10 @@ const settings: BenchSettings = {
   fixedDurationMs: positive(values.duration, quick ? 0.3 : 6, '--duration') * 1000,
   warmupMs: quick ? 100 : 1000,
   primeMs: primeSeconds(values.prime, quick ? 0.2 : 3) * 1000,
-  maxDurationMs: positive(values['max-duration'], quick ? 0.3 : 5, '--max-duration') * 1000,
+  maxDurationMs: positive(values['max-duration'], quick ? 0.3 : 6, '--max-duration') * 1000,
   maxConnections: Math.round(positive(values.connections, 32, '--connections')),
   settleMs: quick ? 20 : 300,
+  rounds: Math.round(positive(values.rounds, quick ? 1 : 3, '--rounds')),
 };
 
 const wanted = (values.scenario ?? []).flatMap((name) => name.split(','));

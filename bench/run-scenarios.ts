@@ -1,11 +1,16 @@
 // The benchmark harness: for each scenario, fixed-rate runs at each rate then max-rate runs, each
-// against the emulator directly, the bare proxy and the gateway back to back (so the machine's
-// background load drifts as little as possible between the three figures being compared).
+// against the emulator directly, the bare proxy and the gateway in turn, in interleaved rounds (so
+// the machine's drifting background load falls on the three figures being compared alike).
 
 import { request } from 'undici';
-import { cpuUsage, readCpuSnapshot, type CpuUsage } from './load/process-cpu.js';
-import { runFixedRate, type FixedRateResult } from './load/run-fixed-rate.js';
-import { runMaxRate, type MaxRateResult } from './load/run-max-rate.js';
+import { createCpuTally, readCpuSnapshot, type CpuUsage } from './load/process-cpu.js';
+import {
+  runFixedRateRound,
+  summarizeFixedRate,
+  type FixedRateResult,
+  type FixedRateRound,
+} from './load/run-fixed-rate.js';
+import { runMaxRate, summarizeMaxRate, type MaxRateResult } from './load/run-max-rate.js';
 import {
   compareFixed,
   compareMax,
@@ -33,6 +38,13 @@ export interface BenchSettings {
   maxConnections: number;
   /** Pause between two runs, so one run's tail does not land in the next. */
   settleMs: number;
+  /**
+   * Each fixed rate and the max rate run as this many rounds, the three targets in turn within
+   * each round (emulator, bare proxy, gateway, emulator, …), each round a 1/rounds share of the
+   * duration; a target's rounds are pooled. A host whose background load drifts over a minute
+   * then loads all three alike, where one block per target gave it to whichever ran then.
+   */
+  rounds: number;
 }
 
 export interface ScenarioResult {
@@ -56,6 +68,10 @@ export interface RunScenariosOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function perTarget<T>(make: () => T): Record<TargetName, T> {
+  return Object.fromEntries(targetNames.map((name) => [name, make()])) as Record<TargetName, T>;
+}
 
 function requestFor(scenario: Scenario, target: TargetName): BenchRequest {
   return target === 'gateway' ? scenario.gatewayRequest : scenario.upstreamRequest;
@@ -141,6 +157,8 @@ function describeFixed(result: FixedRateResult): string {
 
 export async function runScenarios(options: RunScenariosOptions): Promise<ScenarioResult[]> {
   const { settings, progress } = options;
+  const roundLabel = (round: number) =>
+    settings.rounds > 1 ? ` (round ${round}/${settings.rounds})` : '';
   const targetSet = createTargetSet({
     log: progress,
     ...(options.gatewayExecArgv ? { gatewayExecArgv: options.gatewayExecArgv } : {}),
@@ -171,52 +189,73 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
 
       const fixed: ScenarioResult['fixed'] = [];
       for (const rate of settings.rates) {
+        const rounds = perTarget((): FixedRateRound[] => []);
+        const cpu = perTarget(createCpuTally);
+        for (let round = 1; round <= settings.rounds; round++) {
+          for (const name of targetNames) {
+            progress(`${scenario.name} · ${rate} req/s fixed · ${name}${roundLabel(round)} …`);
+            const pid = childOf(targets, name).pid;
+            const cpuBefore = readCpuSnapshot(pid);
+            const marker = endMarkerFor(scenario, name);
+            const run = await runFixedRateRound({
+              url: urlOf(targets, name),
+              request: requestFor(scenario, name),
+              ratePerSecond: rate,
+              durationMs: settings.fixedDurationMs / settings.rounds,
+              warmupMs: settings.warmupMs,
+              stream: scenario.stream,
+              ...(marker !== undefined ? { streamEndMarker: marker } : {}),
+            });
+            cpu[name].add(cpuBefore, readCpuSnapshot(pid), run.totalSent);
+            rounds[name].push(run);
+            await sleep(settings.settleMs);
+          }
+        }
         const runs = {} as Record<TargetName, FixedRateResult>;
         for (const name of targetNames) {
-          progress(`${scenario.name} · ${rate} req/s fixed · ${name} …`);
-          const pid = childOf(targets, name).pid;
-          const cpuBefore = readCpuSnapshot(pid);
-          const marker = endMarkerFor(scenario, name);
-          const run = await runFixedRate({
-            url: urlOf(targets, name),
-            request: requestFor(scenario, name),
-            ratePerSecond: rate,
-            durationMs: settings.fixedDurationMs,
-            warmupMs: settings.warmupMs,
-            stream: scenario.stream,
-            ...(marker !== undefined ? { streamEndMarker: marker } : {}),
-          });
-          const cpu = cpuUsage(cpuBefore, readCpuSnapshot(pid), run.totalSent);
-          if (cpu) run.cpu = cpu;
+          const run = summarizeFixedRate(
+            { ratePerSecond: rate, stream: scenario.stream },
+            rounds[name],
+          );
+          const usage = cpu[name].usage();
+          if (usage) run.cpu = usage;
           runs[name] = run;
-          progress(`  ${describeFixed(run)}`);
-          await sleep(settings.settleMs);
+          progress(`  ${rate} req/s · ${name}: ${describeFixed(run)}`);
         }
         fixed.push({ rate, targets: runs, comparison: compareFixed(runs) });
       }
 
+      const maxRounds = perTarget((): MaxRateResult[] => []);
+      const maxCpu = perTarget(createCpuTally);
+      for (let round = 1; round <= settings.rounds; round++) {
+        for (const name of targetNames) {
+          progress(
+            `${scenario.name} · max rate (${settings.maxConnections} connections) · ${name}${roundLabel(round)} …`,
+          );
+          const pid = childOf(targets, name).pid;
+          const cpuBefore = readCpuSnapshot(pid);
+          const run = await runMaxRate({
+            url: urlOf(targets, name),
+            request: requestFor(scenario, name),
+            connections: settings.maxConnections,
+            durationMs: settings.maxDurationMs / settings.rounds,
+          });
+          maxCpu[name].add(cpuBefore, readCpuSnapshot(pid), run.completed);
+          maxRounds[name].push(run);
+          await sleep(settings.settleMs);
+        }
+      }
       const maxRuns = {} as Record<TargetName, MaxRateResult>;
       for (const name of targetNames) {
-        progress(
-          `${scenario.name} · max rate (${settings.maxConnections} connections) · ${name} …`,
-        );
-        const pid = childOf(targets, name).pid;
-        const cpuBefore = readCpuSnapshot(pid);
-        const run = await runMaxRate({
-          url: urlOf(targets, name),
-          request: requestFor(scenario, name),
-          connections: settings.maxConnections,
-          durationMs: settings.maxDurationMs,
-        });
-        const cpu = cpuUsage(cpuBefore, readCpuSnapshot(pid), run.completed);
-        if (cpu) run.cpu = cpu;
+        const run = summarizeMaxRate(maxRounds[name]);
+        const usage = maxCpu[name].usage();
+        if (usage) run.cpu = usage;
         maxRuns[name] = run;
         progress(
-          `  ${run.rps} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms` +
+          `  max rate · ${name}: ${run.rps} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms` +
             describeCpu(run.cpu) +
             (run.errors ? `, ${run.errors} errors` : ''),
         );
-        await sleep(settings.settleMs);
       }
       results.push({
         name: scenario.name,

@@ -72,3 +72,37 @@ export function cpuUsage(
   }
   return usage;
 }
+
+/** CPU over several runs of one target (interleaved rounds): their deltas and requests summed. */
+export interface CpuTally {
+  add(before: CpuSnapshot | undefined, after: CpuSnapshot | undefined, requests: number): void;
+  /** Undefined when any run had no reading (no /proc). */
+  usage(): CpuUsage | undefined;
+}
+
+export function createCpuTally(): CpuTally {
+  let totalMs = 0;
+  let mainThreadMs: number | undefined = 0;
+  let requests = 0;
+  let missing = false;
+  return {
+    add(before, after, count) {
+      if (before === undefined || after === undefined) {
+        missing = true;
+        return;
+      }
+      totalMs += after.totalMs - before.totalMs;
+      mainThreadMs =
+        mainThreadMs === undefined ||
+        before.mainThreadMs === undefined ||
+        after.mainThreadMs === undefined
+          ? undefined
+          : mainThreadMs + (after.mainThreadMs - before.mainThreadMs);
+      requests += count;
+    },
+    usage() {
+      if (missing) return undefined;
+      return cpuUsage({ totalMs: 0, mainThreadMs: 0 }, { totalMs, mainThreadMs }, requests);
+    },
+  };
+}

@@ -47,9 +47,74 @@ export interface FixedRateResult {
   sendLagMs: LatencySummary;
   /** The target process's own CPU (filled in by the harness, Linux only). */
   cpu?: CpuUsage;
+  /** Interleaved rounds pooled into this result (absent: one run). */
+  rounds?: number;
+}
+
+/** One run's raw samples (measured window only), so that interleaved rounds can be pooled. */
+export interface FixedRateRound {
+  durationMs: number;
+  sent: number;
+  totalSent: number;
+  errors: number;
+  errorSamples: string[];
+  /** First scheduled send → last completion of the measured window (at least durationMs). */
+  windowMs: number;
+  latencies: Float64Array;
+  firstBytes: Float64Array | undefined;
+  sendLags: Float64Array;
 }
 
 export async function runFixedRate(options: FixedRateOptions): Promise<FixedRateResult> {
+  return summarizeFixedRate(options, [await runFixedRateRound(options)]);
+}
+
+/**
+ * Pools rounds of the same rate (percentiles of all their samples together; req/s over their
+ * windows together): a target measured in several short rounds interleaved with the others'
+ * rounds meets the host's drifting background load as the others do.
+ */
+export function summarizeFixedRate(
+  options: Pick<FixedRateOptions, 'ratePerSecond' | 'stream'>,
+  rounds: readonly FixedRateRound[],
+): FixedRateResult {
+  const concat = (pick: (round: FixedRateRound) => Float64Array) => {
+    const all = new Float64Array(rounds.reduce((sum, round) => sum + pick(round).length, 0));
+    let offset = 0;
+    for (const round of rounds) {
+      all.set(pick(round), offset);
+      offset += pick(round).length;
+    }
+    return all;
+  };
+  const sum = (pick: (round: FixedRateRound) => number) =>
+    rounds.reduce((total, round) => total + pick(round), 0);
+  const sent = sum((round) => round.sent);
+  const errors = sum((round) => round.errors);
+  const ok = sent - errors;
+  const windowMs = sum((round) => round.windowMs);
+  const result: FixedRateResult = {
+    offeredRps: options.ratePerSecond,
+    durationS: sum((round) => round.durationMs) / 1000,
+    sent,
+    totalSent: sum((round) => round.totalSent),
+    ok,
+    errors,
+    errorSamples: rounds.flatMap((round) => round.errorSamples).slice(0, 3),
+    achievedRps: windowMs > 0 ? Math.round((ok / windowMs) * 1000 * 10) / 10 : 0,
+    latencyMs: summarizeLatencies(concat((round) => round.latencies)),
+    sendLagMs: summarizeLatencies(concat((round) => round.sendLags)),
+  };
+  if (rounds.length > 1) result.rounds = rounds.length;
+  if (options.stream) {
+    result.firstByteMs = summarizeLatencies(
+      concat((round) => round.firstBytes ?? new Float64Array(0)),
+    );
+  }
+  return result;
+}
+
+export async function runFixedRateRound(options: FixedRateOptions): Promise<FixedRateRound> {
   const { request, ratePerSecond } = options;
   const intervalMs = 1000 / ratePerSecond;
   const warmupCount = Math.round((ratePerSecond * options.warmupMs) / 1000);
@@ -151,22 +216,16 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
   await done;
   await pool.close();
 
-  const ok = measuredCount - errors;
-  const latencySamples = latencies.filter((value) => !Number.isNaN(value));
-  const firstByteSamples = firstBytes.filter((value) => !Number.isNaN(value));
   const windowMs = Math.max(lastCompletion - measureStart, options.durationMs);
-  const result: FixedRateResult = {
-    offeredRps: ratePerSecond,
-    durationS: options.durationMs / 1000,
+  return {
+    durationMs: options.durationMs,
     sent: measuredCount,
     totalSent: total,
-    ok,
     errors,
     errorSamples,
-    achievedRps: Math.round((ok / windowMs) * 1000 * 10) / 10,
-    latencyMs: summarizeLatencies(latencySamples),
-    sendLagMs: summarizeLatencies(sendLags),
+    windowMs,
+    latencies: latencies.filter((value) => !Number.isNaN(value)),
+    firstBytes: options.stream ? firstBytes.filter((value) => !Number.isNaN(value)) : undefined,
+    sendLags,
   };
-  if (options.stream) result.firstByteMs = summarizeLatencies(firstByteSamples);
-  return result;
 }

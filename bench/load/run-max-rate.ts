@@ -26,6 +26,8 @@ export interface MaxRateResult {
   latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number };
   /** The target process's own CPU (filled in by the harness, Linux only). */
   cpu?: CpuUsage;
+  /** Interleaved rounds pooled into this result (absent: one run). */
+  rounds?: number;
 }
 
 export async function runMaxRate(options: MaxRateOptions): Promise<MaxRateResult> {
@@ -59,5 +61,30 @@ export async function runMaxRate(options: MaxRateOptions): Promise<MaxRateResult
       p99: latency.p99,
       max: latency.max,
     },
+  };
+}
+
+/**
+ * Pools max-rate rounds of one target: req/s over all their time together, CPU filled in by the
+ * harness over all of them. Closed-loop latencies cannot be pooled from autocannon's summaries:
+ * they are the median round's (by req/s), and only informative anyway.
+ */
+export function summarizeMaxRate(rounds: readonly MaxRateResult[]): MaxRateResult {
+  if (rounds.length === 1) return rounds[0]!;
+  const sum = (pick: (round: MaxRateResult) => number) =>
+    rounds.reduce((total, round) => total + pick(round), 0);
+  const durationS = sum((round) => round.durationS);
+  const ok = sum((round) => round.ok);
+  const byRate = [...rounds].sort((a, b) => a.rps - b.rps);
+  const median = byRate[Math.floor((byRate.length - 1) / 2)]!;
+  return {
+    connections: median.connections,
+    durationS,
+    rps: durationS > 0 ? Math.round((ok / durationS) * 10) / 10 : 0,
+    ok,
+    errors: sum((round) => round.errors),
+    completed: sum((round) => round.completed),
+    latencyMs: median.latencyMs,
+    rounds: rounds.length,
   };
 }
