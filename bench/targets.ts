@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { EmulatorKind } from '../emulator/index.js';
+import { gatewayNodeFlags } from '../src/cli/node-flags.js';
 import { baseGatewayConfig } from './gateway-config.js';
 import type { Scenario } from './scenario.js';
 import { findFreePort, startChild, type BenchChild } from './start-child.js';
@@ -63,6 +64,8 @@ export function createTargetSet(options: TargetSetOptions): TargetSet {
         name: 'bare proxy',
         entry: 'bench/bare-proxy-main',
         args: ['--upstream', upstream.url],
+        // The same V8 flags as the gateway: the comparison is of the code, not of the tuning.
+        execArgv: [...gatewayNodeFlags],
         ready: { type: 'stdout-url' },
       });
       proxies.set(upstream.url, started);
@@ -93,7 +96,8 @@ export function createTargetSet(options: TargetSetOptions): TargetSet {
       name: 'gateway',
       entry: 'src/main',
       args: ['serve', '--config', path],
-      execArgv: options.gatewayExecArgv ?? [],
+      // As every launcher runs it (src/cli/node-flags.ts), then the bench's own extra flags.
+      execArgv: [...gatewayNodeFlags, ...(options.gatewayExecArgv ?? [])],
       ready: { type: 'health', url: `http://127.0.0.1:${port}`, healthPath: '/healthz' },
     });
     gateway = { key, child };

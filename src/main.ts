@@ -10,6 +10,7 @@ const program = createProgram({
   stderr: process.stderr,
   onSignal: (signal, handler) => process.on(signal, handler),
   exit: (code) => process.exit(code),
+  execArgv: process.execArgv,
 });
 
 await program.parseAsync(process.argv);

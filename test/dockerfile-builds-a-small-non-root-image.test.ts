@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { gatewayNodeFlags } from '../src/cli/node-flags.js';
 
 const rootUrl = new URL('../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, rootUrl), 'utf8');
@@ -146,8 +147,12 @@ describe('Dockerfile', () => {
   it('starts the compiled CLI (package.json bin), listening on all interfaces', () => {
     const entrypoint = JSON.parse(finalOf('ENTRYPOINT').at(-1)?.args ?? '[]') as string[];
     const command = JSON.parse(finalOf('CMD').at(-1)?.args ?? '[]') as string[];
-    assert.equal(entrypoint[0], 'node');
-    assert.equal(entrypoint[1], `/app/${packageJson.bin.switchyard}`);
+    // node, the gateway's V8 flags (src/cli/node-flags.ts), the CLI.
+    assert.deepEqual(entrypoint, [
+      'node',
+      ...gatewayNodeFlags,
+      `/app/${packageJson.bin.switchyard}`,
+    ]);
     assert.deepEqual(command.slice(0, 1), ['serve']);
     assert.equal(command[command.indexOf('--host') + 1], '0.0.0.0');
     assert.match(packageJson.scripts.build ?? '', /tsconfig\.build\.json/);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { waitFor } from './helpers/wait-for.js';
+import { gatewayNodeFlags } from '../src/cli/node-flags.js';
 
 const mainFile = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
@@ -21,7 +22,8 @@ describe('switchyard serve', () => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
     const child = spawn(
       process.execPath,
-      ['--import', tsxLoader, mainFile, 'serve', '--port', '0'],
+      // Started as `npm start` starts it: with the gateway's V8 flags.
+      [...gatewayNodeFlags, '--import', tsxLoader, mainFile, 'serve', '--port', '0'],
       {
         cwd,
         env,
@@ -51,8 +53,11 @@ describe('switchyard serve', () => {
       const banner = lines.find((line) => typeof line.url === 'string') as {
         url: string;
         msg: string;
+        semiSpaceMb: unknown;
       };
       assert.match(banner.msg, /DEMO MODE/);
+      // The start-up line reports the young generation the launcher gave it (docs/deploy.md).
+      assert.equal(banner.semiSpaceMb, 64);
       assert.match(banner.msg, /OPENAI_API_KEY/);
       const client = new OpenAI({ baseURL: `${banner.url}/v1`, apiKey: 'anything', maxRetries: 0 });
       const completion = await client.chat.completions.create({

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadConfigFile } from '../src/config/load-config.js';
+import { gatewayNodeFlags } from '../src/cli/node-flags.js';
 
 const folder = fileURLToPath(new URL('../deploy/systemd/', import.meta.url));
 
@@ -63,7 +64,10 @@ describe('one VM with systemd (deploy/systemd)', () => {
       await readFile(new URL('../package.json', import.meta.url), 'utf8'),
     ) as { bin: Record<string, string> };
     const main = `/opt/switchyard/${packageJson.bin.switchyard}`;
-    assert.equal(unit.get('ExecStart')?.[0], `/usr/bin/node ${main} serve`);
+    assert.equal(
+      unit.get('ExecStart')?.[0],
+      `/usr/bin/node ${gatewayNodeFlags.join(' ')} ${main} serve`,
+    );
     assert.match(unit.get('ExecStartPre')?.[0] ?? '', new RegExp(`${main} check-config --config `));
     assert.equal(
       unit.get('Environment')?.find((value) => value.startsWith('SWITCHYARD_CONFIG=')),

@@ -5,6 +5,7 @@ import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { ConfigError } from '../config/load-config.js';
 import { createGateway } from '../server/create-gateway.js';
 import { createLogger } from '../telemetry/create-logger.js';
+import { semiSpaceMb } from './node-flags.js';
 import { resolveConfig } from './resolve-config.js';
 
 export interface CliEnvironment {
@@ -14,6 +15,8 @@ export interface CliEnvironment {
   stderr: NodeJS.WritableStream;
   onSignal: (signal: 'SIGTERM' | 'SIGINT', handler: () => void) => void;
   exit: (code: number) => void;
+  /** The process's Node flags (process.execArgv), for the start-up log's `semiSpaceMb`. */
+  execArgv?: readonly string[];
 }
 
 export function registerServeCommand(program: Command, environment: CliEnvironment): void {
@@ -53,9 +56,12 @@ export function registerServeCommand(program: Command, environment: CliEnvironme
       const gateway = createGateway(config, logger);
       const url = await gateway.start();
       const models = Object.keys(config.models);
+      // V8's young generation, which the launchers set (node-flags.ts, docs/deploy.md).
+      const semiSpace =
+        semiSpaceMb(environment.execArgv ?? [], environment.env.NODE_OPTIONS) ?? 'default';
       if (source.type === 'demo') {
         logger.warn(
-          { url, models, upstream: emulator?.url },
+          { url, models, upstream: emulator?.url, semiSpaceMb: semiSpace },
           'DEMO MODE: no config file and no OPENAI_API_KEY, so requests are answered by the built-in ' +
             'provider emulator (deterministic echo replies, no real model). Set OPENAI_API_KEY to use ' +
             'OpenAI, or write switchyard.yaml (see docs/config.md) and restart. No gateway key is required.',
@@ -67,6 +73,7 @@ export function registerServeCommand(program: Command, environment: CliEnvironme
             models,
             config: source.type === 'file' ? source.path : 'OPENAI_API_KEY',
             keys: gateway.keysRequired ? 'required' : 'keyless',
+            semiSpaceMb: semiSpace,
           },
           'switchyard listening',
         );

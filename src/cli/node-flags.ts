@@ -1,0 +1,40 @@
+// The Node.js (V8) flags the gateway process runs with. Every launcher passes them: `npm start`, the
+// Dockerfile, the systemd unit, the Kubernetes Deployment (NODE_OPTIONS) and the benchmark
+// (node-flags.test.ts keeps them in step). V8 sizes its heap when the process starts, so they
+// cannot be set from inside (v8.setFlagsFromString does not resize a running heap).
+//
+// --max-semi-space-size=64 (MiB; V8's default is 16): a request's garbage that lives on past the
+// response (a keep-alive socket holds its last request's objects until the next request on it,
+// ~1 s with a few hundred client connections) survived two 16 MiB scavenges and was promoted, ~5 MB/s
+// at 1,000 req/s, so the old generation (which holds the tokenizer's ~200,000 BPE ranks) filled up
+// and was mark-compacted every few seconds: 6-10 ms pauses, each one the p99 of the requests behind
+// it. With 64 MiB semi-spaces the same objects die young (promotion ~0.25 MB/s). Cost: up to 128 MiB
+// of young generation committed under load, against 32. Measurements: BENCHMARKS.md (fifth session).
+
+export const gatewayNodeFlags: readonly string[] = ['--max-semi-space-size=64'];
+
+/**
+ * The semi-space size (MiB) set by `--max-semi-space-size` in this process's flags or NODE_OPTIONS
+ * (flags win: Node applies NODE_OPTIONS first); undefined: V8's default.
+ */
+export function semiSpaceMb(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): number | undefined {
+  const fromOptions = lastSemiSpace(nodeOptions?.split(/\s+/).filter(Boolean) ?? []);
+  return lastSemiSpace(execArgv) ?? fromOptions;
+}
+
+function lastSemiSpace(args: readonly string[]): number | undefined {
+  let found: number | undefined;
+  for (let index = 0; index < args.length; index += 1) {
+    // V8 accepts dashes or underscores, and the value after `=` or as the next argument.
+    const arg = args[index]!.replaceAll('_', '-');
+    if (arg.startsWith('--max-semi-space-size=')) {
+      found = Number(arg.slice('--max-semi-space-size='.length));
+    } else if (arg === '--max-semi-space-size' && index + 1 < args.length) {
+      found = Number(args[index + 1]);
+    }
+  }
+  return found !== undefined && Number.isFinite(found) ? found : undefined;
+}
