@@ -153,4 +153,42 @@ describe('trace writer and spool', () => {
     assert.deepEqual(batches.slice(10), [10], 'close writes the partial batch');
     assert.equal(writer.stats().written, 210);
   });
+  it('a timer flush writes the rows queued when it began; rows arriving meanwhile wait', async () => {
+    // The flush interval used to drain until the queue was empty: each statement's few-ms fixed
+    // cost let a handful of new rows in, which got a statement of their own, and so on: a cascade
+    // of 10-30-row COPYs on embedded PGlite at every flush interval under steady load.
+    const batches: number[] = [];
+    let writer: ReturnType<typeof createTraceWriter> | undefined;
+    const slow: Database = {
+      kind: 'postgres',
+      async query<Row>(_sql: string, params: unknown[] = []) {
+        batches.push((params[0] as unknown[]).length);
+        // Rows keep arriving while the statement runs.
+        for (let index = 0; index < 3; index += 1) writer?.enqueue(record());
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return { rows: [] as Row[] };
+      },
+      exec: async () => undefined,
+      withConnection: (work) => work(slow),
+      close: async () => undefined,
+    };
+    writer = createTraceWriter({
+      connect: () => Promise.resolve(slow),
+      spool: createTraceSpool({ dir: join(dir, 'partial'), maxBytes: 1_000_000 }),
+      batchSize: 100,
+      flushIntervalMs: 40,
+      queueLimit: 10_000,
+    });
+    writer.start();
+    for (let index = 0; index < 7; index += 1) writer.enqueue(record());
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // One flush interval: the 7 rows, one statement; the 3 that came during it wait.
+    assert.deepEqual(batches, [7]);
+    assert.equal(writer.stats().queueDepth, 3);
+    const running = writer;
+    writer = undefined; // no more rows from here on
+    await running.close();
+    assert.deepEqual(batches.slice(1), [3], 'close writes what is left');
+    assert.equal(running.stats().written, 10);
+  });
 });

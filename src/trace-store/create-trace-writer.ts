@@ -155,8 +155,13 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
     await spool.init();
     // Replay before new rows only when the database answers; otherwise new rows join the spool.
     let databaseUp = spool.rows === 0 ? true : await replaySpool();
-    while (queue.length >= (partial ? 1 : batchSize)) {
+    // A partial drain writes the rows queued when it began: rows that arrive during its statements
+    // wait for a full batch or the next interval (else each statement's fixed cost let a few rows
+    // in, which got a statement of their own, and so on).
+    let partialRows = partial ? queue.length : 0;
+    while (queue.length >= batchSize || (partialRows > 0 && queue.length > 0)) {
       const batch = queue.splice(0, batchSize);
+      partialRows -= batch.length;
       if (databaseUp && (await tryInsert(batch))) {
         counters.written += batch.length;
         continue;
