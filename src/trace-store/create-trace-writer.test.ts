@@ -19,6 +19,26 @@ const record = (): TraceRecord => traceRecord({ time: new Date().toISOString() }
 
 const down = () => Promise.reject(new Error('database down'));
 
+/**
+ * A PostgreSQL-kind database whose batch statement takes `ms`, records each batch's row count and
+ * calls `during` while it runs.
+ */
+function slowDatabase(ms: number, batches: number[], during: () => void = () => undefined) {
+  const database: Database = {
+    kind: 'postgres',
+    async query<Row>(_sql: string, params: unknown[] = []) {
+      batches.push((params[0] as unknown[]).length);
+      during();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { rows: [] as Row[] };
+    },
+    exec: async () => undefined,
+    withConnection: (work) => work(database),
+    close: async () => undefined,
+  };
+  return database;
+}
+
 describe('trace writer and spool', () => {
   let target: TraceTarget;
   let dir: string;
@@ -123,17 +143,7 @@ describe('trace writer and spool', () => {
     // few rows that arrived during the previous insert, again and again, kept the database busy
     // with 10-row statements at 1,000 req/s. Only full batches go before the flush interval.
     const batches: number[] = [];
-    const slow: Database = {
-      kind: 'postgres',
-      async query<Row>(_sql: string, params: unknown[] = []) {
-        batches.push((params[0] as unknown[]).length);
-        await new Promise((resolve) => setTimeout(resolve, 15));
-        return { rows: [] as Row[] };
-      },
-      exec: async () => undefined,
-      withConnection: (work) => work(slow),
-      close: async () => undefined,
-    };
+    const slow = slowDatabase(15, batches);
     const writer = createTraceWriter({
       connect: () => Promise.resolve(slow),
       spool: createTraceSpool({ dir: join(dir, 'batches'), maxBytes: 1_000_000 }),
@@ -153,25 +163,17 @@ describe('trace writer and spool', () => {
     assert.deepEqual(batches.slice(10), [10], 'close writes the partial batch');
     assert.equal(writer.stats().written, 210);
   });
+
   it('a timer flush writes the rows queued when it began; rows arriving meanwhile wait', async () => {
     // The flush interval used to drain until the queue was empty: each statement's few-ms fixed
     // cost let a handful of new rows in, which got a statement of their own, and so on: a cascade
     // of 10-30-row COPYs on embedded PGlite at every flush interval under steady load.
     const batches: number[] = [];
     let writer: ReturnType<typeof createTraceWriter> | undefined;
-    const slow: Database = {
-      kind: 'postgres',
-      async query<Row>(_sql: string, params: unknown[] = []) {
-        batches.push((params[0] as unknown[]).length);
-        // Rows keep arriving while the statement runs.
-        for (let index = 0; index < 3; index += 1) writer?.enqueue(record());
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        return { rows: [] as Row[] };
-      },
-      exec: async () => undefined,
-      withConnection: (work) => work(slow),
-      close: async () => undefined,
-    };
+    // Rows keep arriving while each statement runs.
+    const slow = slowDatabase(5, batches, () => {
+      for (let index = 0; index < 3; index += 1) writer?.enqueue(record());
+    });
     writer = createTraceWriter({
       connect: () => Promise.resolve(slow),
       spool: createTraceSpool({ dir: join(dir, 'partial'), maxBytes: 1_000_000 }),
