@@ -193,4 +193,26 @@ describe('trace writer and spool', () => {
     assert.deepEqual(batches.slice(1), [3], 'close writes what is left');
     assert.equal(running.stats().written, 10);
   });
+  it('close writes the rows that arrive while its own statements run', async () => {
+    const batches: number[] = [];
+    let arrivals = 3; // statements during which 2 more rows arrive
+    const slow = slowDatabase(5, batches, () => {
+      if (arrivals-- > 0) for (let index = 0; index < 2; index += 1) writer.enqueue(record());
+    });
+    const writer = createTraceWriter({
+      connect: () => Promise.resolve(slow),
+      spool: createTraceSpool({ dir: join(dir, 'close-arrivals'), maxBytes: 1_000_000 }),
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+      queueLimit: 10_000,
+    });
+    writer.start();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let index = 0; index < 4; index += 1) writer.enqueue(record());
+    await writer.close();
+    assert.deepEqual(batches, [4, 2, 2, 2]);
+    assert.equal(writer.stats().written, 10);
+    assert.equal(writer.stats().queueDepth, 0);
+    assert.equal(writer.stats().spooledRows, 0);
+  });
 });

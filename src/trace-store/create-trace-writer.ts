@@ -241,6 +241,9 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
       // Shutdown must not wait out a retry delay: try the database once more, then spool.
       retryAt = 0;
       await this.flush();
+      // A flush writes what was queued when it began: rows that came in during its statements are
+      // written too, until none is left; from the same tick on, late rows go to the spool.
+      while (queue.length > 0) await run(true);
       closed = true;
       await Promise.all(pendingSpools);
       await database?.close().catch((error: unknown) => options.onError?.(error, 'close'));
