@@ -39,6 +39,22 @@ function slowDatabase(ms: number, batches: number[], during: () => void = () => 
   return database;
 }
 
+/** A writer over `database` with its own spool folder (under `dir`) and a generous memory bound. */
+function writerOver(
+  database: Database,
+  spoolDir: string,
+  batchSize: number,
+  flushIntervalMs: number,
+) {
+  return createTraceWriter({
+    connect: () => Promise.resolve(database),
+    spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
+    batchSize,
+    flushIntervalMs,
+    queueLimit: 10_000,
+  });
+}
+
 describe('trace writer and spool', () => {
   let target: TraceTarget;
   let dir: string;
@@ -144,13 +160,7 @@ describe('trace writer and spool', () => {
     // with 10-row statements at 1,000 req/s. Only full batches go before the flush interval.
     const batches: number[] = [];
     const slow = slowDatabase(15, batches);
-    const writer = createTraceWriter({
-      connect: () => Promise.resolve(slow),
-      spool: createTraceSpool({ dir: join(dir, 'batches'), maxBytes: 1_000_000 }),
-      batchSize: 20,
-      flushIntervalMs: 60_000,
-      queueLimit: 10_000,
-    });
+    const writer = writerOver(slow, join(dir, 'batches'), 20, 60_000);
     writer.start();
     for (let index = 0; index < 210; index += 1) {
       writer.enqueue(record());
@@ -174,13 +184,7 @@ describe('trace writer and spool', () => {
     const slow = slowDatabase(5, batches, () => {
       for (let index = 0; index < 3; index += 1) writer?.enqueue(record());
     });
-    writer = createTraceWriter({
-      connect: () => Promise.resolve(slow),
-      spool: createTraceSpool({ dir: join(dir, 'partial'), maxBytes: 1_000_000 }),
-      batchSize: 100,
-      flushIntervalMs: 40,
-      queueLimit: 10_000,
-    });
+    writer = writerOver(slow, join(dir, 'partial'), 100, 40);
     writer.start();
     for (let index = 0; index < 7; index += 1) writer.enqueue(record());
     await new Promise((resolve) => setTimeout(resolve, 60));
@@ -193,19 +197,14 @@ describe('trace writer and spool', () => {
     assert.deepEqual(batches.slice(1), [3], 'close writes what is left');
     assert.equal(running.stats().written, 10);
   });
+
   it('close writes the rows that arrive while its own statements run', async () => {
     const batches: number[] = [];
     let arrivals = 3; // statements during which 2 more rows arrive
     const slow = slowDatabase(5, batches, () => {
       if (arrivals-- > 0) for (let index = 0; index < 2; index += 1) writer.enqueue(record());
     });
-    const writer = createTraceWriter({
-      connect: () => Promise.resolve(slow),
-      spool: createTraceSpool({ dir: join(dir, 'close-arrivals'), maxBytes: 1_000_000 }),
-      batchSize: 100,
-      flushIntervalMs: 60_000,
-      queueLimit: 10_000,
-    });
+    const writer = writerOver(slow, join(dir, 'close-arrivals'), 100, 60_000);
     writer.start();
     await new Promise((resolve) => setTimeout(resolve, 10));
     for (let index = 0; index < 4; index += 1) writer.enqueue(record());
