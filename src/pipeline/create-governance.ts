@@ -111,6 +111,7 @@ export function createGovernance(config: SwitchyardConfig, logger: Logger): Gove
         ...(config.database.url !== undefined ? { url: config.database.url } : {}),
         pgliteDir: `${config.database.pgliteDir}-keys`,
         statementTimeoutMs: config.database.statementTimeoutMs,
+        pgliteSharedBuffersMb: config.database.pgliteSharedBuffersMb,
         maxConnections: 4,
       });
       try {

@@ -21,9 +21,12 @@ export interface TraceStoreOptions {
   retryDelayMs?: number;
 }
 
-/** Opens the configured database and applies the migrations; closes it again if they fail. */
+/**
+ * Opens the configured database and applies the migrations; closes it again if they fail. Scripts
+ * and tests may leave out PGlite's shared_buffers (PostgreSQL's default then).
+ */
 export async function openTraceDatabase(
-  database: DatabaseConfig,
+  database: Omit<DatabaseConfig, 'pgliteSharedBuffersMb'> & { pgliteSharedBuffersMb?: number },
   extraMigrations: readonly Migration[] = [],
 ): Promise<Database> {
   const embedded = database.url === undefined && !database.pgliteDir.startsWith('memory://');
@@ -36,6 +39,9 @@ export async function openTraceDatabase(
       pgliteDir: database.pgliteDir,
       statementTimeoutMs: database.statementTimeoutMs,
       maxConnections: database.maxConnections,
+      ...(database.pgliteSharedBuffersMb !== undefined
+        ? { pgliteSharedBuffersMb: database.pgliteSharedBuffersMb }
+        : {}),
     });
     await runMigrations(opened, [...traceMigrations, ...extraMigrations]);
   } catch (error) {

@@ -35,6 +35,8 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** pg Pool size. */
   maxConnections?: number;
+  /** Embedded PGlite's shared_buffers in MB; absent → PostgreSQL's default (128). */
+  pgliteSharedBuffersMb?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -92,7 +94,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await mkdir(options.pgliteDir, { recursive: true });
   // Embedded PGlite runs on a worker thread of its own: its WASM would otherwise run every trace
   // batch and dashboard query on the event loop that serves requests (pglite-client.ts).
-  return openPgliteInWorker(options.pgliteDir);
+  return openPgliteInWorker(options.pgliteDir, {
+    ...(options.pgliteSharedBuffersMb !== undefined
+      ? { sharedBuffersMb: options.pgliteSharedBuffersMb }
+      : {}),
+  });
 }
 
 export interface Migration {

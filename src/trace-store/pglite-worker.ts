@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import type { PgliteReply, PgliteRequest } from './pglite-client.js';
+import type { PgliteReply, PgliteRequest, PgliteWorkerData } from './pglite-client.js';
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker.ts runs as a worker thread (see pglite-client.ts)');
@@ -24,11 +24,16 @@ function serialiseError(error: unknown): NonNullable<PgliteReply['error']> {
 }
 
 async function main(channel: NonNullable<typeof parentPort>): Promise<void> {
-  const { dir } = workerData as { dir: string };
+  const { dir, sharedBuffersMb } = workerData as PgliteWorkerData;
   let lite: PGlite;
   try {
     if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true });
-    lite = new PGlite(dir);
+    // PGlite's own start parameters, then ours (a later -c wins).
+    const startParams =
+      sharedBuffersMb === undefined
+        ? undefined
+        : [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`];
+    lite = new PGlite(dir, startParams ? { startParams } : {});
     await lite.waitReady;
   } catch (error) {
     channel.postMessage({ id: 0, error: serialiseError(error) } satisfies PgliteReply);
