@@ -1,11 +1,11 @@
 // The HTTP app: routes, body limits, the pipeline per API request, errors at the edge, drain.
 
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, isGatewayError, type Surface } from '../core/index.js';
 import { RequestAbort } from '../lib/request-abort.js';
+import { timeOrderedId } from '../lib/time-ordered-id.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import { anthropicSurface } from '../surfaces/anthropic/index.js';
@@ -101,7 +101,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   }
 
   async function handleApi(request: IncomingMessage, response: ServerResponse, route: ApiRoute) {
-    const requestId = randomUUID();
+    const requestId = timeOrderedId();
     const startTime = performance.now();
     // The request's abort state (lighter than an AbortController: lib/request-abort.ts).
     const abort = new RequestAbort();
