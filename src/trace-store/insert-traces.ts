@@ -136,7 +136,8 @@ DROP TRIGGER IF EXISTS llm_traces_daily_rollup ON llm_traces;
 CREATE TRIGGER llm_traces_daily_rollup AFTER INSERT ON llm_traces
   REFERENCING NEW TABLE AS inserted_traces FOR EACH STATEMENT EXECUTE FUNCTION llm_traces_daily_rollup();`;
 
-const copySql = `COPY llm_traces (${columnList}) FROM '/dev/blob'`;
+/** The COPY of a batch on embedded PGlite; its data is copyRows' text. */
+export const copySql = `COPY llm_traces (${columnList}) FROM '/dev/blob'`;
 
 /** COPY's text format: a backslash, tab, newline or carriage return is escaped; a NUL dropped. */
 // eslint-disable-next-line no-control-regex -- NUL is one of the characters COPY text cannot carry
