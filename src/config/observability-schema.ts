@@ -23,8 +23,9 @@ export const databaseSchema = z.strictObject({
   maxConnections: z.number().int().positive().default(10),
   statementTimeoutMs: z.number().int().positive().default(10_000),
   /**
-   * Embedded PGlite's shared_buffers, in MB (PostgreSQL's own default is 128). 32 kept ~130 MB less
-   * RSS per database with no slower trace writes up to 600,000 rows (BENCHMARKS.md).
+   * Embedded PGlite's shared_buffers, in MB (PostgreSQL's own default is 128). 32 keeps ~130 MB
+   * less RSS per database; with time-ordered request ids, trace writes measured no slower up to
+   * 1.5M rows (BENCHMARKS.md, sixth session).
    */
   pgliteSharedBuffersMb: z.number().int().min(1).max(4_096).default(32),
 });
