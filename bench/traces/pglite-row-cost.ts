@@ -16,6 +16,7 @@ import { dashboardMigrations } from '../../src/reports/dashboard-migrations.js';
 import type { TraceRecord } from '../../src/telemetry/build-trace-record.js';
 import { copyRows, copySql } from '../../src/trace-store/insert-traces.js';
 import { traceMigrations } from '../../src/trace-store/trace-migrations.js';
+import { traceRecord } from '../../test/helpers/trace-record.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,53 +30,18 @@ const batch = 500;
 const sharedBuffersMb = values['shared-buffers-mb'];
 const start = Date.now() - rows * 3;
 
+/** The test suite's plain successful chat row, varied per index as a busy gateway's would be. */
 function record(index: number): TraceRecord {
   const time = start + index * 3;
-  return {
+  return traceRecord({
     time: new Date(time).toISOString(),
     requestId: values.ids === 'v4' ? randomUUID() : timeOrderedId(time),
     keyId: `key_${index % 20}`,
     user: `user_${index % 300}`,
-    session: null,
     feature: `feature_${index % 10}`,
-    region: null,
-    surface: 'openai',
-    operation: 'chat',
-    requestedModel: 'bench-model',
-    routedModel: 'gpt-4o-mini',
-    provider: 'emulator',
-    deployment: 'emulator/gpt-4o-mini',
-    routeReason: 'alias',
-    attempts: [
-      {
-        provider: 'emulator',
-        deployment: 'emulator/gpt-4o-mini',
-        outcome: 'success',
-        status: 200,
-        latencyMs: 1 + (index % 7),
-      },
-    ],
-    cacheStatus: 'miss',
-    inputTokens: 24,
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
-    outputTokens: 12,
-    reasoningTokens: 0,
     ttftMs: 1 + (index % 50) / 10,
     totalMs: 2 + (index % 90) / 10,
-    upstreamMs: 1.5,
-    overheadMs: 0.4,
-    costUsd: 0.0000123,
-    cacheSavedUsd: null,
-    status: 200,
-    errorCode: null,
-    errorClass: null,
-    finishReason: 'stop',
-    streamed: true,
-    aborted: false,
-    promptText: null,
-    responseText: null,
-  };
+  });
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'switchyard-pglite-rows-'));
