@@ -4,7 +4,6 @@
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream';
 import { Pool } from 'undici';
 
 export interface BareProxyOptions {
@@ -69,8 +68,14 @@ export async function startBareProxy(options: BareProxyOptions): Promise<BarePro
         .then(
           (upstream) => {
             response.writeHead(upstream.statusCode, forwardable(upstream.headers));
-            // pipe writes each upstream chunk as it arrives: no buffering of streams.
-            pipeline(upstream.body, response, () => {});
+            // pipe writes each upstream chunk as it arrives: no buffering of streams. Not
+            // stream.pipeline: on Node 20 its per-call AbortController (a DOMException at every
+            // finish) and end-of-stream bookkeeping cost this proxy ~1.5× the CPU per streamed
+            // request (BENCHMARKS.md, sixth session) — a floor must not carry that.
+            const body = upstream.body;
+            body.once('error', () => response.destroy());
+            response.once('error', () => body.destroy());
+            body.pipe(response);
           },
           (error: unknown) => {
             if (response.headersSent) {
