@@ -33,6 +33,19 @@ describe('SseDecoder', () => {
     }
   });
 
+  it('ignores a leading byte-order mark, also split across chunks, and keeps a later U+FEFF', () => {
+    const bytes = new TextEncoder().encode('\uFEFFevent: first\ndata: a\uFEFFb\n\n');
+    for (let split = 0; split <= 4; split += 1) {
+      const pieces = split === 0 ? [bytes] : [bytes.slice(0, split), bytes.slice(split)];
+      const events = decodeInPieces(pieces);
+      assert.deepEqual(
+        events.map((event) => [event.event, event.data]),
+        [['first', 'a\uFEFFb']],
+        `split at ${split}`,
+      );
+    }
+  });
+
   it('handles a \\r\\n line end split across chunks without an extra blank line', () => {
     const events = decodeInPieces(['data: a\r', '\n\r', '\ndata: b\r\n\r\n']);
     assert.deepEqual(
