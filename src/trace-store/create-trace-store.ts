@@ -26,7 +26,9 @@ export interface TraceStoreOptions {
  * and tests may leave out PGlite's shared_buffers (PostgreSQL's default then).
  */
 export async function openTraceDatabase(
-  database: Omit<DatabaseConfig, 'pgliteSharedBuffersMb'> & { pgliteSharedBuffersMb?: number },
+  database: Omit<DatabaseConfig, 'pgliteSharedBuffersMb'> & {
+    pgliteSharedBuffersMb?: number | undefined;
+  },
   extraMigrations: readonly Migration[] = [],
 ): Promise<Database> {
   const embedded = database.url === undefined && !database.pgliteDir.startsWith('memory://');
@@ -39,9 +41,7 @@ export async function openTraceDatabase(
       pgliteDir: database.pgliteDir,
       statementTimeoutMs: database.statementTimeoutMs,
       maxConnections: database.maxConnections,
-      ...(database.pgliteSharedBuffersMb !== undefined
-        ? { pgliteSharedBuffersMb: database.pgliteSharedBuffersMb }
-        : {}),
+      pgliteSharedBuffersMb: database.pgliteSharedBuffersMb,
     });
     await runMigrations(opened, [...traceMigrations, ...extraMigrations]);
   } catch (error) {

@@ -36,7 +36,7 @@ export interface DatabaseOptions {
   /** pg Pool size. */
   maxConnections?: number;
   /** Embedded PGlite's shared_buffers in MB; absent → PostgreSQL's default (128). */
-  pgliteSharedBuffersMb?: number;
+  pgliteSharedBuffersMb?: number | undefined;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -94,11 +94,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await mkdir(options.pgliteDir, { recursive: true });
   // Embedded PGlite runs on a worker thread of its own: its WASM would otherwise run every trace
   // batch and dashboard query on the event loop that serves requests (pglite-client.ts).
-  return openPgliteInWorker(options.pgliteDir, {
-    ...(options.pgliteSharedBuffersMb !== undefined
-      ? { sharedBuffersMb: options.pgliteSharedBuffersMb }
-      : {}),
-  });
+  return openPgliteInWorker(options.pgliteDir, { sharedBuffersMb: options.pgliteSharedBuffersMb });
 }
 
 export interface Migration {

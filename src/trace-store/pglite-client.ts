@@ -6,8 +6,8 @@
 //
 // A directory without a database is created in a thread of its own that then ends: PGlite's initdb
 // leaves ~400 MB of WASM memory behind in the thread that ran it, for as long as that thread lives
-// (a gateway that had just created its store measured ~790 MB of RSS; the same database opened by a
-// fresh thread, ~400 MB). Only the first start pays the extra open (~2 s, off the request path).
+// (a script measured ~790 MB of RSS after creating a database in a worker; ~400 MB once a fresh
+// thread had opened it instead). Only the first start pays the extra open (~2 s, off the request path).
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +46,7 @@ function toError(reply: NonNullable<PgliteReply['error']>): Error {
 
 export interface OpenPgliteOptions {
   /** PostgreSQL's shared_buffers in MB; absent → PGlite's default (128). */
-  sharedBuffersMb?: number;
+  sharedBuffersMb?: number | undefined;
   /** Called when `dir` held no database and a thread of its own created it (tests). */
   onCreated?: () => void;
 }
@@ -54,7 +54,7 @@ export interface OpenPgliteOptions {
 /** What the worker thread is started with (pglite-worker.ts). */
 export interface PgliteWorkerData {
   dir: string;
-  sharedBuffersMb?: number;
+  sharedBuffersMb?: number | undefined;
 }
 
 /** Opens (creating it if needed) the PGlite database in `dir` on a worker thread. */
@@ -67,10 +67,7 @@ export async function openPgliteInWorker(
     await creator.close();
     options.onCreated?.();
   }
-  return openInWorker({
-    dir,
-    ...(options.sharedBuffersMb !== undefined ? { sharedBuffersMb: options.sharedBuffersMb } : {}),
-  });
+  return openInWorker({ dir, sharedBuffersMb: options.sharedBuffersMb });
 }
 
 function openInWorker(data: PgliteWorkerData): Promise<Database> {
