@@ -23,7 +23,8 @@ export class SseDecoder {
   private buffer = '';
   private pendingCarriageReturn = false;
   private eventName: string | undefined;
-  private dataLines: string[] = [];
+  /** The event's data lines so far, joined with \n; undefined before its first data line. */
+  private data: string | undefined;
   private lastId: string | undefined;
 
   push(chunk: Uint8Array | string): SseEvent[] {
@@ -36,7 +37,7 @@ export class SseDecoder {
     const events = rest ? this.consume(rest) : [];
     // Per the spec an unterminated event at EOF is discarded; a partial line is dropped too.
     this.buffer = '';
-    this.dataLines = [];
+    this.data = undefined;
     this.eventName = undefined;
     return events;
   }
@@ -50,7 +51,7 @@ export class SseDecoder {
 
   /** Whether bytes of an incomplete event are buffered (useful to detect truncation). */
   get hasPartialEvent(): boolean {
-    return this.buffer.length > 0 || this.dataLines.length > 0 || this.eventName !== undefined;
+    return this.buffer.length > 0 || this.data !== undefined || this.eventName !== undefined;
   }
 
   private consume(text: string): SseEvent[] {
@@ -76,7 +77,7 @@ export class SseDecoder {
         lineEnd = nextCarriageReturn;
       }
       if (lineEnd === -1) break;
-      const line = data.slice(start, lineEnd);
+      const lineStart = start;
       const terminator = data.charCodeAt(lineEnd);
       start = lineEnd + 1;
       if (terminator === 13 /* \r */) {
@@ -86,7 +87,19 @@ export class SseDecoder {
           this.pendingCarriageReturn = true;
         }
       }
-      const event = this.processLine(line);
+      // The two fields of nearly every line, `data:` and `event:`, are read in place (no slice
+      // of the line, no field string); anything else goes through processLine.
+      const valueAt = knownFieldValueAt(data, lineStart, lineEnd);
+      if (valueAt > 0) {
+        const value = data.slice(valueAt, lineEnd);
+        if (data.charCodeAt(lineStart) === 100 /* d */) {
+          this.data = this.data === undefined ? value : this.data + '\n' + value;
+        } else {
+          this.eventName = value;
+        }
+        continue;
+      }
+      const event = this.processLine(data.slice(lineStart, lineEnd));
       if (event) events.push(event);
     }
     data = data.slice(start);
@@ -96,13 +109,9 @@ export class SseDecoder {
 
   private processLine(line: string): SseEvent | undefined {
     if (line === '') {
-      if (this.dataLines.length === 0 && this.eventName === undefined) return undefined;
-      const event: SseEvent = {
-        event: this.eventName,
-        data: this.dataLines.join('\n'),
-        id: this.lastId,
-      };
-      this.dataLines = [];
+      if (this.data === undefined && this.eventName === undefined) return undefined;
+      const event: SseEvent = { event: this.eventName, data: this.data ?? '', id: this.lastId };
+      this.data = undefined;
       this.eventName = undefined;
       return event;
     }
@@ -113,7 +122,7 @@ export class SseDecoder {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (field) {
       case 'data':
-        this.dataLines.push(value);
+        this.data = this.data === undefined ? value : this.data + '\n' + value;
         break;
       case 'event':
         this.eventName = value;
@@ -126,4 +135,33 @@ export class SseDecoder {
     }
     return undefined;
   }
+}
+
+/**
+ * Where the value of a `data:` or `event:` line starts (after the colon and one optional space),
+ * or -1 for any other line. The line is `text` from `start` to `end`.
+ */
+function knownFieldValueAt(text: string, start: number, end: number): number {
+  let colon: number;
+  const first = text.charCodeAt(start);
+  if (
+    first === 100 /* d */ &&
+    text.charCodeAt(start + 1) === 97 /* a */ &&
+    text.charCodeAt(start + 2) === 116 /* t */ &&
+    text.charCodeAt(start + 3) === 97 /* a */
+  ) {
+    colon = start + 4;
+  } else if (
+    first === 101 /* e */ &&
+    text.charCodeAt(start + 1) === 118 /* v */ &&
+    text.charCodeAt(start + 2) === 101 /* e */ &&
+    text.charCodeAt(start + 3) === 110 /* n */ &&
+    text.charCodeAt(start + 4) === 116 /* t */
+  ) {
+    colon = start + 5;
+  } else {
+    return -1;
+  }
+  if (colon >= end || text.charCodeAt(colon) !== 58 /* : */) return -1;
+  return colon + 1 < end && text.charCodeAt(colon + 1) === 32 /* space */ ? colon + 2 : colon + 1;
 }
