@@ -114,6 +114,32 @@ describe('AnthropicStreamConverter', () => {
     assert.equal((last.error as { retryable?: boolean }).retryable, true);
   });
 
+  it('parses the first text delta of a block, not the ones of the same layout after it', () => {
+    const fixture = readFileSync(new URL('basic-response.sse', fixtures));
+    const many = fixture
+      .toString('utf8')
+      .replace(/(event: content_block_delta\ndata: [^\n]*\n\n)/, (event: string) =>
+        event.repeat(30),
+      );
+    const parse = JSON.parse;
+    let parsed = 0;
+    JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]): unknown => {
+      parsed += 1;
+      return parse(text, reviver);
+    };
+    let parts: StreamPart[];
+    try {
+      parts = convert([Buffer.from(many)]);
+    } finally {
+      JSON.parse = parse;
+    }
+    const deltas = parts.filter((part) => part.type === 'text-delta').length;
+    assert.ok(deltas >= 30, `${deltas} text deltas`);
+    // Every event but the repeated text deltas after the first (and one check of its template).
+    const events = new SseDecoder().push(Buffer.from(many)).length;
+    assert.ok(parsed <= events - 29 + 1, `${parsed} parses for ${events} events`);
+  });
+
   it('a data line that is not JSON is a malformed-stream error', () => {
     const parts = convert([Buffer.from('event: message_start\ndata: {"type":\n\n')]);
     assert.equal(parts.length, 1);

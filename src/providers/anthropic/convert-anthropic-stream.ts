@@ -5,10 +5,34 @@
 
 import { UpstreamError, type FinishReason, type StreamPart, type Usage } from '../../core/index.js';
 import type { SseEvent } from '../../lib/sse-decoder.js';
+import { StringFieldTemplate, type StringFieldShape } from '../shared/string-field-template.js';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic-api.js';
 import { createAnthropicStreamError } from './anthropic-error.js';
 import { convertAnthropicUsage, mergeAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+
+/** Text deltas a stream tries to learn a template from; after that, it parses them all. */
+const maxLearnAttempts = 4;
+
+/**
+ * A text delta and nothing else: `{"type":"content_block_delta","index":0,"delta":{"type":
+ * "text_delta","text":"…"}}`. Most of a stream's events; read through a template after the first
+ * (see StringFieldTemplate).
+ */
+export const anthropicTextDelta: StringFieldShape = {
+  key: '"text":',
+  read(parsed) {
+    if (parsed === null || typeof parsed !== 'object') return undefined;
+    const event = parsed as Record<string, unknown>;
+    if (event.type !== 'content_block_delta' || typeof event.index !== 'number') return undefined;
+    if (Object.keys(event).length !== 3) return undefined;
+    const delta = event.delta as Record<string, unknown> | null;
+    if (delta === null || typeof delta !== 'object' || delta.type !== 'text_delta')
+      return undefined;
+    if (Object.keys(delta).length !== 2 || typeof delta.text !== 'string') return undefined;
+    return delta.text;
+  },
+};
 
 export interface AnthropicStreamConverterOptions {
   provider: string;
@@ -33,6 +57,9 @@ export class AnthropicStreamConverter {
   private failed = false;
   /** Content block index → tool-call ordinal (OpenAI numbers tool calls 0, 1, … on their own). */
   private readonly toolOrdinals = new Map<number, number>();
+  /** The layout of this stream's text deltas, once one was parsed. */
+  private textTemplate: StringFieldTemplate | undefined;
+  private learnAttempts = 0;
 
   constructor(options: AnthropicStreamConverterOptions) {
     this.options = options;
@@ -44,6 +71,23 @@ export class AnthropicStreamConverter {
 
   push(event: SseEvent, parts: StreamPart[]): void {
     if (this.failed) return;
+    const template = this.textTemplate;
+    if (template !== undefined && event.event === 'content_block_delta') {
+      const text = template.match(event.data);
+      if (text !== undefined) {
+        // Read exactly as the parse below would read it.
+        if (this.options.passthrough) {
+          parts.push({
+            type: 'raw',
+            format: 'anthropic-messages',
+            event: event.event,
+            data: event.data,
+          });
+        }
+        if (text !== '') parts.push({ type: 'text-delta', delta: text });
+        return;
+      }
+    }
     let data: AnthropicStreamEvent;
     try {
       data = JSON.parse(event.data) as AnthropicStreamEvent;
@@ -115,6 +159,12 @@ export class AnthropicStreamConverter {
         switch (delta.type) {
           case 'text_delta':
             if (delta.text !== '') parts.push({ type: 'text-delta', delta: delta.text });
+            if (this.learnAttempts < maxLearnAttempts && event.event === 'content_block_delta') {
+              this.learnAttempts += 1;
+              this.textTemplate =
+                StringFieldTemplate.learn(anthropicTextDelta, event.data, data) ??
+                this.textTemplate;
+            }
             return;
           case 'input_json_delta': {
             const ordinal = this.toolOrdinals.get(data.index);

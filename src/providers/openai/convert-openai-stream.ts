@@ -3,10 +3,40 @@
 
 import { UpstreamError, type FinishReason, type StreamPart, type Usage } from '../../core/index.js';
 import type { SseEvent } from '../../lib/sse-decoder.js';
+import { StringFieldTemplate, type StringFieldShape } from '../shared/string-field-template.js';
 import type { OpenAIChatChunk, OpenAIUsage } from './openai-api.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { createOpenAIStreamError } from './openai-error.js';
+
+/** Content chunks a stream tries to learn a template from; after that, it parses them all. */
+const maxLearnAttempts = 4;
+
+/**
+ * A content-only chunk: one choice whose delta is only a content string; no finish reason, usage
+ * or error. Most of a stream's chunks; read through a template after the first (see
+ * StringFieldTemplate).
+ */
+export const openAIContentChunk: StringFieldShape = {
+  key: '"delta":{"content":',
+  volatileLastKey: 'obfuscation',
+  read(parsed) {
+    if (parsed === null || typeof parsed !== 'object' || 'error' in parsed) return undefined;
+    const chunk = parsed as Record<string, unknown>;
+    if (chunk.usage !== undefined && chunk.usage !== null) return undefined;
+    if (!Array.isArray(chunk.choices) || chunk.choices.length !== 1) return undefined;
+    const choice = chunk.choices[0] as Record<string, unknown> | null;
+    if (choice === null || typeof choice !== 'object') return undefined;
+    if (choice.finish_reason !== undefined && choice.finish_reason !== null) return undefined;
+    const delta = choice.delta as Record<string, unknown> | null;
+    if (delta === null || typeof delta !== 'object') return undefined;
+    const keys = Object.keys(delta);
+    if (keys.length !== 1 || keys[0] !== 'content' || typeof delta.content !== 'string') {
+      return undefined;
+    }
+    return delta.content;
+  },
+};
 
 export interface OpenAIStreamConverterOptions {
   provider: string;
@@ -25,6 +55,9 @@ export class OpenAIStreamConverter {
   private finishReason: FinishReason | undefined;
   private usage: OpenAIUsage | undefined;
   private failed = false;
+  /** The layout of this stream's content-only chunks, once one was parsed. */
+  private contentTemplate: StringFieldTemplate | undefined;
+  private learnAttempts = 0;
 
   constructor(options: OpenAIStreamConverterOptions) {
     this.options = options;
@@ -40,6 +73,17 @@ export class OpenAIStreamConverter {
     if (this.failed) return;
     const data = event.data;
     if (data === '[DONE]') return;
+    const template = this.contentTemplate;
+    if (template !== undefined && event.event === undefined) {
+      const content = template.match(data);
+      if (content !== undefined) {
+        // Read exactly as the parse below would read it (a template exists only after the
+        // stream-start part was pushed).
+        if (this.options.passthrough) parts.push({ type: 'raw', format: 'openai-chat', data });
+        if (content !== '') parts.push({ type: 'text-delta', delta: content });
+        return;
+      }
+    }
     let chunk: OpenAIChatChunk;
     try {
       chunk = JSON.parse(data) as OpenAIChatChunk;
@@ -110,6 +154,11 @@ export class OpenAIStreamConverter {
       }
     }
     if (choice.finish_reason) this.finishReason = mapOpenAIFinishReason(choice.finish_reason);
+    if (delta.content && event.event === undefined && this.learnAttempts < maxLearnAttempts) {
+      this.learnAttempts += 1;
+      this.contentTemplate =
+        StringFieldTemplate.learn(openAIContentChunk, data, chunk) ?? this.contentTemplate;
+    }
   }
 
   /** The body ended: a `finish` part, or a `truncated_stream` error when no finish reason came. */

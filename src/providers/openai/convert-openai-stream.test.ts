@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StreamPart } from '../../core/index.js';
+import { OpenAIStreamConverter } from './convert-openai-stream.js';
+import { convertOpenAIUsage } from './convert-openai-usage.js';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+
+const head =
+  '{"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini",' +
+  '"service_tier":"default","system_fingerprint":"fp_x","choices":[{"index":0,"delta":{"content":';
+const tail = '},"logprobs":null,"finish_reason":null}],"usage":null';
+
+function contentChunk(content: string, obfuscation?: string): string {
+  const end = obfuscation === undefined ? '}' : `,"obfuscation":${JSON.stringify(obfuscation)}}`;
+  return head + JSON.stringify(content) + tail + end;
+}
+
+const contents = [
+  '',
+  'plain',
+  'quote " backslash \\ slash /',
+  'ends with a backslash \\',
+  'line\nbreak\ttab\r\u0000\u001f\u007f',
+  'é 漢字 🙂 \u2028\u2029',
+  '\ud800 lone \udfff surrogates',
+  'x'.repeat(3000),
+];
+
+describe('OpenAI stream converter', () => {
+  function convert(datas: string[]): StreamPart[] {
+    const converter = new OpenAIStreamConverter({
+      provider: 'p',
+      deployment: 'd',
+      passthrough: true,
+    });
+    const parts: StreamPart[] = [];
+    for (const data of datas) converter.push({ event: undefined, data, id: undefined }, parts);
+    converter.end(parts);
+    return parts;
+  }
+
+  const roleChunk =
+    head.replace('"delta":{"content":', '"delta":{"role":"assistant","content":') +
+    '""' +
+    tail +
+    '}';
+  const finishChunk = head + '"."},"logprobs":null,"finish_reason":"stop"}],"usage":null}';
+  const usageChunk =
+    '{"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini",' +
+    '"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}';
+
+  it('gives the parts a full parse gives, for every chunk', () => {
+    const datas = [
+      roleChunk,
+      ...contents.map((content, i) => contentChunk(content, 'o'.repeat(i))),
+      finishChunk,
+      usageChunk,
+      '[DONE]',
+    ];
+    const parts = convert(datas);
+    const expected: StreamPart[] = [
+      { type: 'raw', format: 'openai-chat', data: roleChunk },
+      { type: 'stream-start', id: 'chatcmpl-abc', model: 'gpt-4o-mini', created: 1700000000 },
+    ];
+    contents.forEach((content, i) => {
+      expected.push({
+        type: 'raw',
+        format: 'openai-chat',
+        data: contentChunk(content, 'o'.repeat(i)),
+      });
+      if (content !== '') expected.push({ type: 'text-delta', delta: content });
+    });
+    expected.push(
+      { type: 'raw', format: 'openai-chat', data: finishChunk },
+      { type: 'text-delta', delta: '.' },
+      { type: 'raw', format: 'openai-chat', data: usageChunk, usageOnly: true },
+      {
+        type: 'finish',
+        finishReason: mapOpenAIFinishReason('stop'),
+        usage: convertOpenAIUsage({ prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 }),
+      },
+    );
+    assert.deepEqual(parts, expected);
+  });
+
+  it('parses the first content chunk of a stream, not the ones of the same shape after it', () => {
+    const parse = JSON.parse;
+    let parsed = 0;
+    JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]): unknown => {
+      parsed += 1;
+      return parse(text, reviver);
+    };
+    try {
+      convert([
+        roleChunk,
+        ...Array.from({ length: 20 }, (_, i) => contentChunk(`word ${i} `, 'x'.repeat(i))),
+      ]);
+    } finally {
+      JSON.parse = parse;
+    }
+    // The role chunk, the first content chunk and the template's check of it.
+    assert.equal(parsed, 3);
+  });
+
+  it('still reports a malformed chunk that arrives after the template was learned', () => {
+    const parts = convert([
+      roleChunk,
+      contentChunk('one', 'a'),
+      contentChunk('two', 'b'),
+      head + '"raw \u0001 control"' + tail + ',"obfuscation":"c"}',
+    ]);
+    const last = parts.at(-1);
+    assert.equal(last?.type, 'error');
+    assert.match(last.type === 'error' ? last.error.message : '', /not JSON/);
+    assert.equal(parts.filter((part) => part.type === 'text-delta').length, 2);
+  });
+});

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { anthropicTextDelta } from '../anthropic/convert-anthropic-stream.js';
+import { openAIContentChunk } from '../openai/convert-openai-stream.js';
+import { StringFieldTemplate } from './string-field-template.js';
+
+const head =
+  '{"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini",' +
+  '"service_tier":"default","system_fingerprint":"fp_x","choices":[{"index":0,"delta":{"content":';
+const tail = '},"logprobs":null,"finish_reason":null}],"usage":null';
+
+function contentChunk(content: string, obfuscation?: string): string {
+  const end = obfuscation === undefined ? '}' : `,"obfuscation":${JSON.stringify(obfuscation)}}`;
+  return head + JSON.stringify(content) + tail + end;
+}
+
+function learn(data: string): StringFieldTemplate {
+  const template = StringFieldTemplate.learn(openAIContentChunk, data, JSON.parse(data));
+  assert.ok(template, `a template from ${data}`);
+  return template;
+}
+
+const contents = [
+  '',
+  'plain',
+  'quote " backslash \\ slash /',
+  'ends with a backslash \\',
+  'line\nbreak\ttab\r\u0000\u001f\u007f',
+  'é 漢字 🙂 \u2028\u2029',
+  '\ud800 lone \udfff surrogates',
+  'x'.repeat(3000),
+];
+
+/** What a full parse says about a chunk text: its content if it is valid JSON of the template's shape. */
+function parsedContent(data: string, reference: string): string | undefined {
+  let chunk: Record<string, unknown>;
+  try {
+    chunk = JSON.parse(data) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const choices = chunk.choices as Array<{ delta: { content: unknown } }>;
+  const content = choices[0]?.delta.content;
+  if (typeof content !== 'string') return undefined;
+  // Everything but the content and the obfuscation string is the reference chunk's.
+  const strip = (value: Record<string, unknown>) => {
+    const copy = structuredClone(value);
+    delete copy.obfuscation;
+    (copy.choices as Array<{ delta: { content: unknown } }>)[0]!.delta.content = '';
+    return copy;
+  };
+  assert.deepEqual(strip(chunk), strip(JSON.parse(reference) as Record<string, unknown>));
+  return content;
+}
+
+describe('string field template (OpenAI content chunks)', () => {
+  for (const obfuscation of [undefined, 'Qx7rT2mZp9Lk']) {
+    const label = obfuscation === undefined ? 'without' : 'with';
+    it(`reads the content of every same-shaped chunk ${label} an obfuscation field, as JSON.parse does`, () => {
+      const reference = contentChunk('learned from', obfuscation);
+      const template = learn(reference);
+      for (const content of contents) {
+        const data = contentChunk(content, obfuscation === undefined ? undefined : 'other9');
+        assert.equal(template.match(data), content);
+        assert.equal(parsedContent(data, reference), content);
+      }
+    });
+  }
+
+  it('matches nothing that JSON.parse would reject or read differently', () => {
+    const reference = contentChunk('learned from', 'Qx7rT2');
+    const template = learn(reference);
+    const variants = [
+      head + '"raw \u0001 control"' + tail + ',"obfuscation":"a"}',
+      head + '"bad \\x escape"' + tail + ',"obfuscation":"a"}',
+      head + '"unterminated' + tail + ',"obfuscation":"a"}',
+      head + '"unterminated',
+      head + '"escaped end\\"' + tail + ',"obfuscation":"a"}',
+      head + '5' + tail + ',"obfuscation":"a"}',
+      head + 'null' + tail + ',"obfuscation":"a"}',
+      head + '"a"' + tail + ',"obfuscation":"a"}x',
+      head + '"a"' + tail + ',"obfuscation":"a"}}',
+      head + '"a"' + tail + ',"obfuscation":"q"uote"}',
+      head + '"a"' + tail + ',"obfuscation":"back\\slash"}',
+      head + '"a"' + tail + ',"obfuscation":5}',
+      head + '"a"' + tail + '}',
+      head + '"a"},"logprobs":null,"finish_reason":"stop"}],"usage":null,"obfuscation":"a"}',
+      head + '"a","role":"assistant"' + tail + ',"obfuscation":"a"}',
+      head.replace('chatcmpl-abc', 'chatcmpl-xyz') + '"a"' + tail + ',"obfuscation":"a"}',
+    ];
+    for (const data of variants) {
+      const matched = template.match(data);
+      assert.equal(matched, undefined, `matched ${JSON.stringify(data)}`);
+    }
+    // The control: the unaltered shape does match.
+    assert.equal(template.match(head + '"a"' + tail + ',"obfuscation":"zz"}'), 'a');
+  });
+
+  it('is not learned from chunks that carry more than content', () => {
+    const notContentOnly = [
+      head.replace('"delta":{"content":', '"delta":{"role":"assistant","content":') +
+        '""' +
+        tail +
+        '}',
+      head + '"a"},"logprobs":null,"finish_reason":"stop"}],"usage":null}',
+      head + '"a"' + tail.replace('"usage":null', '"usage":{"prompt_tokens":1}') + '}',
+      '{"id":"x","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}',
+      '{"id":"x","choices":[]}',
+      '{"error":{"message":"boom"},"choices":[{"index":0,"delta":{"content":"a"}}]}',
+      // The first "delta":{"content": of the text is not the choice's: the layout is refused.
+      '{"x":{"delta":{"content":"a"}},"choices":[{"index":0,"delta":{"content":"a"}}]}',
+      // Whitespace around the content key: not the compact layout.
+      '{"choices":[{"index":0,"delta": {"content": "a"}}]}',
+    ];
+    for (const data of notContentOnly) {
+      assert.equal(
+        StringFieldTemplate.learn(openAIContentChunk, data, JSON.parse(data)),
+        undefined,
+        data,
+      );
+    }
+  });
+});
+
+describe('string field template (Anthropic text deltas)', () => {
+  const textDelta = (text: string, index = 0): string =>
+    `{"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}`;
+
+  it('reads the text of every text delta of the same block, as JSON.parse does', () => {
+    const template = StringFieldTemplate.learn(
+      anthropicTextDelta,
+      textDelta('first'),
+      JSON.parse(textDelta('first')),
+    );
+    assert.ok(template);
+    for (const content of contents) {
+      assert.equal(template.match(textDelta(content)), content);
+      assert.equal(anthropicTextDelta.read(JSON.parse(textDelta(content))), content);
+    }
+  });
+
+  it('matches no other event, block or layout', () => {
+    const template = StringFieldTemplate.learn(
+      anthropicTextDelta,
+      textDelta('first'),
+      JSON.parse(textDelta('first')),
+    );
+    assert.ok(template);
+    const others = [
+      textDelta('a', 1),
+      '{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"a"}}',
+      '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a","extra":1}}',
+      '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}}',
+      '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\u0002"}}',
+      '{"type": "content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}',
+    ];
+    for (const data of others) assert.equal(template.match(data), undefined, data);
+  });
+
+  it('is not learned from other deltas or from text deltas with more fields', () => {
+    const others = [
+      '{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"a"}}',
+      '{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\\"text\\":\\"a\\"}"}}',
+      '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"},"text":"a"}',
+      '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+    ];
+    for (const data of others) {
+      assert.equal(
+        StringFieldTemplate.learn(anthropicTextDelta, data, JSON.parse(data)),
+        undefined,
+        data,
+      );
+    }
+  });
+});
