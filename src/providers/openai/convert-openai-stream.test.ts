@@ -4,27 +4,12 @@ import type { StreamPart } from '../../core/index.js';
 import { OpenAIStreamConverter } from './convert-openai-stream.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
-
-const head =
-  '{"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini",' +
-  '"service_tier":"default","system_fingerprint":"fp_x","choices":[{"index":0,"delta":{"content":';
-const tail = '},"logprobs":null,"finish_reason":null}],"usage":null';
-
-function contentChunk(content: string, obfuscation?: string): string {
-  const end = obfuscation === undefined ? '}' : `,"obfuscation":${JSON.stringify(obfuscation)}}`;
-  return head + JSON.stringify(content) + tail + end;
-}
-
-const contents = [
-  '',
-  'plain',
-  'quote " backslash \\ slash /',
-  'ends with a backslash \\',
-  'line\nbreak\ttab\r\u0000\u001f\u007f',
-  'é 漢字 🙂 \u2028\u2029',
-  '\ud800 lone \udfff surrogates',
-  'x'.repeat(3000),
-];
+import {
+  awkwardStrings as contents,
+  chunkHead as head,
+  chunkTail as tail,
+  contentChunk,
+} from '../../../test/helpers/openai-chunk-text.js';
 
 describe('OpenAI stream converter', () => {
   function convert(datas: string[]): StreamPart[] {

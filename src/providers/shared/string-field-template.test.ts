@@ -2,34 +2,26 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { anthropicTextDelta } from '../anthropic/convert-anthropic-stream.js';
 import { openAIContentChunk } from '../openai/convert-openai-stream.js';
-import { StringFieldTemplate } from './string-field-template.js';
+import { StringFieldTemplate, type StringFieldShape } from './string-field-template.js';
+import {
+  awkwardStrings as contents,
+  chunkHead as head,
+  chunkTail as tail,
+  contentChunk,
+} from '../../../test/helpers/openai-chunk-text.js';
 
-const head =
-  '{"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini",' +
-  '"service_tier":"default","system_fingerprint":"fp_x","choices":[{"index":0,"delta":{"content":';
-const tail = '},"logprobs":null,"finish_reason":null}],"usage":null';
-
-function contentChunk(content: string, obfuscation?: string): string {
-  const end = obfuscation === undefined ? '}' : `,"obfuscation":${JSON.stringify(obfuscation)}}`;
-  return head + JSON.stringify(content) + tail + end;
-}
-
-function learn(data: string): StringFieldTemplate {
-  const template = StringFieldTemplate.learn(openAIContentChunk, data, JSON.parse(data));
+function learn(data: string, shape: StringFieldShape = openAIContentChunk): StringFieldTemplate {
+  const template = StringFieldTemplate.learn(shape, data, JSON.parse(data));
   assert.ok(template, `a template from ${data}`);
   return template;
 }
 
-const contents = [
-  '',
-  'plain',
-  'quote " backslash \\ slash /',
-  'ends with a backslash \\',
-  'line\nbreak\ttab\r\u0000\u001f\u007f',
-  'é 漢字 🙂 \u2028\u2029',
-  '\ud800 lone \udfff surrogates',
-  'x'.repeat(3000),
-];
+/** Asserts that no template is learned from any of `datas`. */
+function assertNotLearned(shape: StringFieldShape, datas: string[]): void {
+  for (const data of datas) {
+    assert.equal(StringFieldTemplate.learn(shape, data, JSON.parse(data)), undefined, data);
+  }
+}
 
 /** What a full parse says about a chunk text: its content if it is valid JSON of the template's shape. */
 function parsedContent(data: string, reference: string): string | undefined {
@@ -112,13 +104,7 @@ describe('string field template (OpenAI content chunks)', () => {
       // Whitespace around the content key: not the compact layout.
       '{"choices":[{"index":0,"delta": {"content": "a"}}]}',
     ];
-    for (const data of notContentOnly) {
-      assert.equal(
-        StringFieldTemplate.learn(openAIContentChunk, data, JSON.parse(data)),
-        undefined,
-        data,
-      );
-    }
+    assertNotLearned(openAIContentChunk, notContentOnly);
   });
 });
 
@@ -127,12 +113,7 @@ describe('string field template (Anthropic text deltas)', () => {
     `{"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}`;
 
   it('reads the text of every text delta of the same block, as JSON.parse does', () => {
-    const template = StringFieldTemplate.learn(
-      anthropicTextDelta,
-      textDelta('first'),
-      JSON.parse(textDelta('first')),
-    );
-    assert.ok(template);
+    const template = learn(textDelta('first'), anthropicTextDelta);
     for (const content of contents) {
       assert.equal(template.match(textDelta(content)), content);
       assert.equal(anthropicTextDelta.read(JSON.parse(textDelta(content))), content);
@@ -140,12 +121,7 @@ describe('string field template (Anthropic text deltas)', () => {
   });
 
   it('matches no other event, block or layout', () => {
-    const template = StringFieldTemplate.learn(
-      anthropicTextDelta,
-      textDelta('first'),
-      JSON.parse(textDelta('first')),
-    );
-    assert.ok(template);
+    const template = learn(textDelta('first'), anthropicTextDelta);
     const others = [
       textDelta('a', 1),
       '{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"a"}}',
@@ -164,12 +140,6 @@ describe('string field template (Anthropic text deltas)', () => {
       '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"},"text":"a"}',
       '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
     ];
-    for (const data of others) {
-      assert.equal(
-        StringFieldTemplate.learn(anthropicTextDelta, data, JSON.parse(data)),
-        undefined,
-        data,
-      );
-    }
+    assertNotLearned(anthropicTextDelta, others);
   });
 });
