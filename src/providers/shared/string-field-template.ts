@@ -28,9 +28,6 @@ export interface StringFieldShape {
 /** What may follow a volatile last key: its value (no quote, backslash or control character). */
 // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings
 const volatileTail = /^[^"\\\u0000-\u001f]*"\}$/;
-/** Characters that make a string literal more than its quoted text. */
-// eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings
-const escapeOrControl = /[\\\u0000-\u001f]/;
 const probeValue = 'switchyard\u2063probe';
 
 export class StringFieldTemplate {
@@ -94,11 +91,11 @@ export class StringFieldTemplate {
     } else if (data.length - end !== suffix.length || !data.endsWith(suffix)) {
       return undefined;
     }
-    const literal = data.slice(prefix.length, end);
-    // A plain string (no escapes) is its own value; JSON.parse checks and decodes the rest.
-    if (!escapeOrControl.test(literal)) return literal.slice(1, -1);
+    // JSON.parse of the literal alone checks it and makes a string of its own: a slice of `data`
+    // would keep the whole decoded read alive for as long as the delta is kept (an answer being
+    // assembled for the cache, say), ~20× the text for short deltas. ~0.15 µs more per event.
     try {
-      return JSON.parse(literal) as string;
+      return JSON.parse(data.slice(prefix.length, end)) as string;
     } catch {
       return undefined;
     }
