@@ -92,11 +92,8 @@ export class SseDecoder {
       const valueAt = knownFieldValueAt(data, lineStart, lineEnd);
       if (valueAt > 0) {
         const value = data.slice(valueAt, lineEnd);
-        if (data.charCodeAt(lineStart) === 100 /* d */) {
-          this.data = this.data === undefined ? value : this.data + '\n' + value;
-        } else {
-          this.eventName = value;
-        }
+        if (data.charCodeAt(lineStart) === 100 /* d */) this.appendData(value);
+        else this.eventName = value;
         continue;
       }
       const event = this.processLine(data.slice(lineStart, lineEnd));
@@ -105,6 +102,10 @@ export class SseDecoder {
     data = data.slice(start);
     this.buffer = data;
     return events;
+  }
+
+  private appendData(value: string): void {
+    this.data = this.data === undefined ? value : this.data + '\n' + value;
   }
 
   private processLine(line: string): SseEvent | undefined {
@@ -122,7 +123,7 @@ export class SseDecoder {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (field) {
       case 'data':
-        this.data = this.data === undefined ? value : this.data + '\n' + value;
+        this.appendData(value);
         break;
       case 'event':
         this.eventName = value;

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { StreamPart } from '../../core/index.js';
 import { SseDecoder } from '../../lib/sse-decoder.js';
+import { countJsonParses } from '../../../test/helpers/count-json-parses.js';
 import { AnthropicStreamConverter } from './convert-anthropic-stream.js';
 
 const fixtures = new URL('./__fixtures__/', import.meta.url);
@@ -121,19 +122,14 @@ describe('AnthropicStreamConverter', () => {
       .replace(/(event: content_block_delta\ndata: [^\n]*\n\n)/, (event: string) =>
         event.repeat(30),
       );
-    const parse = JSON.parse;
-    let parsed = 0;
-    JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]): unknown => {
-      // Whole events only (the template parses the string literal it reads).
-      if (text.startsWith('{')) parsed += 1;
-      return parse(text, reviver);
-    };
-    let parts: StreamPart[];
-    try {
-      parts = convert([Buffer.from(many)]);
-    } finally {
-      JSON.parse = parse;
-    }
+    let parts: StreamPart[] = [];
+    // Whole events only (the template parses the string literal it reads).
+    const parsed = countJsonParses(
+      () => {
+        parts = convert([Buffer.from(many)]);
+      },
+      (text) => text.startsWith('{'),
+    );
     const deltas = parts.filter((part) => part.type === 'text-delta').length;
     assert.ok(deltas >= 30, `${deltas} text deltas`);
     // Every event but the repeated text deltas after the first (and one check of its template).

@@ -5,14 +5,11 @@
 
 import { UpstreamError, type FinishReason, type StreamPart, type Usage } from '../../core/index.js';
 import type { SseEvent } from '../../lib/sse-decoder.js';
-import { StringFieldTemplate, type StringFieldShape } from '../shared/string-field-template.js';
+import { LearnedStringField, type StringFieldShape } from '../shared/string-field-template.js';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic-api.js';
 import { createAnthropicStreamError } from './anthropic-error.js';
 import { convertAnthropicUsage, mergeAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
-
-/** Text deltas a stream tries to learn a template from; after that, it parses them all. */
-const maxLearnAttempts = 4;
 
 /**
  * A text delta and nothing else: `{"type":"content_block_delta","index":0,"delta":{"type":
@@ -57,9 +54,8 @@ export class AnthropicStreamConverter {
   private failed = false;
   /** Content block index → tool-call ordinal (OpenAI numbers tool calls 0, 1, … on their own). */
   private readonly toolOrdinals = new Map<number, number>();
-  /** The layout of this stream's text deltas, once one was parsed. */
-  private textTemplate: StringFieldTemplate | undefined;
-  private learnAttempts = 0;
+  /** This stream's text deltas, read through their layout once one was parsed. */
+  private readonly textDeltas = new LearnedStringField(anthropicTextDelta);
 
   constructor(options: AnthropicStreamConverterOptions) {
     this.options = options;
@@ -71,9 +67,8 @@ export class AnthropicStreamConverter {
 
   push(event: SseEvent, parts: StreamPart[]): void {
     if (this.failed) return;
-    const template = this.textTemplate;
-    if (template !== undefined && event.event === 'content_block_delta') {
-      const text = template.match(event.data);
+    if (event.event === 'content_block_delta') {
+      const text = this.textDeltas.match(event.data);
       if (text !== undefined) {
         // Read exactly as the parse below would read it.
         if (this.options.passthrough) {
@@ -159,12 +154,7 @@ export class AnthropicStreamConverter {
         switch (delta.type) {
           case 'text_delta':
             if (delta.text !== '') parts.push({ type: 'text-delta', delta: delta.text });
-            if (this.learnAttempts < maxLearnAttempts && event.event === 'content_block_delta') {
-              this.learnAttempts += 1;
-              this.textTemplate =
-                StringFieldTemplate.learn(anthropicTextDelta, event.data, data) ??
-                this.textTemplate;
-            }
+            if (event.event === 'content_block_delta') this.textDeltas.learn(event.data, data);
             return;
           case 'input_json_delta': {
             const ordinal = this.toolOrdinals.get(data.index);

@@ -10,6 +10,7 @@ import {
   chunkTail as tail,
   contentChunk,
 } from '../../../test/helpers/openai-chunk-text.js';
+import { countJsonParses } from '../../../test/helpers/count-json-parses.js';
 
 describe('OpenAI stream converter', () => {
   function convert(datas: string[]): StreamPart[] {
@@ -69,21 +70,15 @@ describe('OpenAI stream converter', () => {
   });
 
   it('parses the first content chunk of a stream, not the ones of the same shape after it', () => {
-    const parse = JSON.parse;
-    let parsed = 0;
-    JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]): unknown => {
-      // Whole events only (the template parses the string literal it reads).
-      if (text.startsWith('{')) parsed += 1;
-      return parse(text, reviver);
-    };
-    try {
-      convert([
-        roleChunk,
-        ...Array.from({ length: 20 }, (_, i) => contentChunk(`word ${i} `, 'x'.repeat(i))),
-      ]);
-    } finally {
-      JSON.parse = parse;
-    }
+    // Whole events only (the template parses the string literal it reads).
+    const parsed = countJsonParses(
+      () =>
+        convert([
+          roleChunk,
+          ...Array.from({ length: 20 }, (_, i) => contentChunk(`word ${i} `, 'x'.repeat(i))),
+        ]),
+      (text) => text.startsWith('{'),
+    );
     // The role chunk, the first content chunk and the template's check of it.
     assert.equal(parsed, 3);
   });

@@ -3,14 +3,11 @@
 
 import { UpstreamError, type FinishReason, type StreamPart, type Usage } from '../../core/index.js';
 import type { SseEvent } from '../../lib/sse-decoder.js';
-import { StringFieldTemplate, type StringFieldShape } from '../shared/string-field-template.js';
+import { LearnedStringField, type StringFieldShape } from '../shared/string-field-template.js';
 import type { OpenAIChatChunk, OpenAIUsage } from './openai-api.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { createOpenAIStreamError } from './openai-error.js';
-
-/** Content chunks a stream tries to learn a template from; after that, it parses them all. */
-const maxLearnAttempts = 4;
 
 /**
  * A content-only chunk: one choice whose delta is only a content string; no finish reason, usage
@@ -55,9 +52,8 @@ export class OpenAIStreamConverter {
   private finishReason: FinishReason | undefined;
   private usage: OpenAIUsage | undefined;
   private failed = false;
-  /** The layout of this stream's content-only chunks, once one was parsed. */
-  private contentTemplate: StringFieldTemplate | undefined;
-  private learnAttempts = 0;
+  /** This stream's content-only chunks, read through their layout once one was parsed. */
+  private readonly contentChunks = new LearnedStringField(openAIContentChunk);
 
   constructor(options: OpenAIStreamConverterOptions) {
     this.options = options;
@@ -73,11 +69,10 @@ export class OpenAIStreamConverter {
     if (this.failed) return;
     const data = event.data;
     if (data === '[DONE]') return;
-    const template = this.contentTemplate;
-    if (template !== undefined && event.event === undefined) {
-      const content = template.match(data);
+    if (event.event === undefined) {
+      const content = this.contentChunks.match(data);
       if (content !== undefined) {
-        // Read exactly as the parse below would read it (a template exists only after the
+        // Read exactly as the parse below would read it (a layout is learned only after the
         // stream-start part was pushed).
         if (this.options.passthrough) parts.push({ type: 'raw', format: 'openai-chat', data });
         if (content !== '') parts.push({ type: 'text-delta', delta: content });
@@ -154,11 +149,7 @@ export class OpenAIStreamConverter {
       }
     }
     if (choice.finish_reason) this.finishReason = mapOpenAIFinishReason(choice.finish_reason);
-    if (delta.content && event.event === undefined && this.learnAttempts < maxLearnAttempts) {
-      this.learnAttempts += 1;
-      this.contentTemplate =
-        StringFieldTemplate.learn(openAIContentChunk, data, chunk) ?? this.contentTemplate;
-    }
+    if (delta.content && event.event === undefined) this.contentChunks.learn(data, chunk);
   }
 
   /** The body ended: a `finish` part, or a `truncated_stream` error when no finish reason came. */

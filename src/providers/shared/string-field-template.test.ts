@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { anthropicTextDelta } from '../anthropic/convert-anthropic-stream.js';
 import { openAIContentChunk } from '../openai/convert-openai-stream.js';
-import { StringFieldTemplate, type StringFieldShape } from './string-field-template.js';
+import {
+  LearnedStringField,
+  StringFieldTemplate,
+  type StringFieldShape,
+} from './string-field-template.js';
 import {
   awkwardStrings as contents,
   chunkHead as head,
@@ -108,10 +112,11 @@ describe('string field template (OpenAI content chunks)', () => {
   });
 });
 
-describe('string field template (Anthropic text deltas)', () => {
-  const textDelta = (text: string, index = 0): string =>
-    `{"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}`;
+/** An Anthropic text delta as Anthropic lays it out. */
+const textDelta = (text: string, index = 0): string =>
+  `{"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}`;
 
+describe('string field template (Anthropic text deltas)', () => {
   it('reads the text of every text delta of the same block, as JSON.parse does', () => {
     const template = learn(textDelta('first'), anthropicTextDelta);
     for (const content of contents) {
@@ -141,5 +146,33 @@ describe('string field template (Anthropic text deltas)', () => {
       '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
     ];
     assertNotLearned(anthropicTextDelta, others);
+  });
+});
+
+describe('learned string field (one stream)', () => {
+  const learnFrom = (field: LearnedStringField, data: string) =>
+    field.learn(data, JSON.parse(data));
+
+  it('matches nothing before it learned, then the learned layout', () => {
+    const field = new LearnedStringField(anthropicTextDelta);
+    assert.equal(field.match(textDelta('a')), undefined);
+    learnFrom(field, textDelta('a'));
+    assert.equal(field.match(textDelta('b')), 'b');
+  });
+
+  it('takes a new layout (another block) while its budget lasts, and keeps the last good one', () => {
+    const field = new LearnedStringField(anthropicTextDelta, 3);
+    learnFrom(field, textDelta('a', 0));
+    learnFrom(field, textDelta('a', 1));
+    assert.equal(field.match(textDelta('b', 1)), 'b');
+    // A failed attempt keeps the template it had.
+    learnFrom(
+      field,
+      '{"type":"content_block_delta","index":2,"delta":{"type":"thinking_delta","thinking":"x"}}',
+    );
+    assert.equal(field.match(textDelta('c', 1)), 'c');
+    // The budget (3) is spent: block 2 is never learned.
+    learnFrom(field, textDelta('a', 2));
+    assert.equal(field.match(textDelta('d', 2)), undefined);
   });
 });

@@ -117,3 +117,30 @@ function endOfJsonString(data: string, start: number): number {
   }
   return -1;
 }
+
+/**
+ * One stream's reading of a shape: its template once learned, and a budget of events to learn
+ * from. A stream whose events never fit stops trying; a new layout (another content block, say)
+ * replaces the template while the budget lasts.
+ */
+export class LearnedStringField {
+  private template: StringFieldTemplate | undefined;
+  private attempts = 0;
+
+  constructor(
+    private readonly shape: StringFieldShape,
+    private readonly maxAttempts = 4,
+  ) {}
+
+  /** The string of `data` if it has the learned layout; undefined means: parse it, then `learn`. */
+  match(data: string): string | undefined {
+    return this.template?.match(data);
+  }
+
+  /** Learns from a parsed event (nothing once the budget is spent). */
+  learn(data: string, parsed: unknown): void {
+    if (this.attempts >= this.maxAttempts) return;
+    this.attempts += 1;
+    this.template = StringFieldTemplate.learn(this.shape, data, parsed) ?? this.template;
+  }
+}
