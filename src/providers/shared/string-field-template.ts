@@ -93,7 +93,8 @@ export class StringFieldTemplate {
     }
     // JSON.parse of the literal alone checks it and makes a string of its own: a slice of `data`
     // would keep the whole decoded read alive for as long as the delta is kept (an answer being
-    // assembled for the cache, say), ~20× the text for short deltas. ~0.15 µs more per event.
+    // assembled for the cache, say): ~200-byte chunks for ~10-character deltas. 0.14–0.19 µs
+    // more per event than a slice (microbenchmark, Node 20).
     try {
       return JSON.parse(data.slice(prefix.length, end)) as string;
     } catch {
