@@ -81,4 +81,26 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A generator function or class made inside a function is a new function object per call, and
+    // V8 gives each its own old-generation map pointing back to it: whatever its closure holds then
+    // survives every young-generation GC until a mark-compact (BENCHMARKS.md, eighth session).
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/dashboard/ui/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          ':function FunctionExpression[generator=true]',
+          ':function FunctionDeclaration[generator=true]',
+          ':function ClassDeclaration',
+          ':function ClassExpression',
+        ].map((selector) => ({
+          selector,
+          message:
+            'Declare generator functions and classes at module level: one made per call keeps its closure alive through young-generation GCs (see src/providers/shared/read-upstream-stream.ts).',
+        })),
+      ],
+    },
+  },
 );
