@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -19,6 +20,7 @@ describe('the gateway Node flags', () => {
         template: {
           spec: {
             containers: Array<{
+              command?: string[];
               env: Array<{ name: string; value?: string }>;
               resources: { limits: { memory: string } };
             }>;
@@ -28,11 +30,18 @@ describe('the gateway Node flags', () => {
     };
     const container = deployment.spec.template.spec.containers[0]!;
     const nodeOptions = container.env.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
+    const imageEntrypoint = JSON.parse(entrypoint) as string[];
+    // The Deployment runs the image's ENTRYPOINT (no `command` of its own) with NODE_OPTIONS added:
+    // flags Node refuses in NODE_OPTIONS (--no-allocation-site-pretenuring) come from the image.
+    assert.equal(container.command, undefined, 'the Deployment keeps the image ENTRYPOINT');
     const launchers = {
       'npm start': start.split(' '),
-      'Dockerfile ENTRYPOINT': JSON.parse(entrypoint) as string[],
+      'Dockerfile ENTRYPOINT': imageEntrypoint,
       'systemd ExecStart': (execStart ?? '').split(' '),
-      'Kubernetes NODE_OPTIONS': (nodeOptions ?? '').split(' '),
+      'Kubernetes (ENTRYPOINT + NODE_OPTIONS)': [
+        ...imageEntrypoint,
+        ...(nodeOptions ?? '').split(' '),
+      ],
     };
     for (const [launcher, args] of Object.entries(launchers)) {
       for (const flag of gatewayNodeFlags) {
@@ -45,6 +54,20 @@ describe('the gateway Node flags', () => {
     const limitMi = Number(/^(\d+)Gi$/.exec(container.resources.limits.memory)?.[1]) * 1024;
     // 128 MiB left for what is not V8's heap (code, buffers, the process itself).
     assert.ok(oldSpace + 2 * 64 <= limitMi - 128, `old ${oldSpace} + young 128 MiB in ${limitMi}`);
+  });
+
+  it('are flags Node accepts, and NODE_OPTIONS carries only what Node allows there', () => {
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      spawnSync(process.execPath, [...args, '-e', 'process.exit(0)'], {
+        env: { ...process.env, NODE_OPTIONS: '', ...env },
+        encoding: 'utf8',
+      });
+    const accepted = run([...gatewayNodeFlags]);
+    assert.equal(accepted.status, 0, accepted.stderr);
+    const deployment = read('deploy/kubernetes/base/gateway/deployment.yaml');
+    const nodeOptions = /name: NODE_OPTIONS\s+value: (.*)/.exec(deployment)?.[1] ?? '';
+    const inOptions = run([], { NODE_OPTIONS: nodeOptions });
+    assert.equal(inOptions.status, 0, inOptions.stderr);
   });
 
   it('reads the semi-space size from the flags, then NODE_OPTIONS, in either spelling', () => {

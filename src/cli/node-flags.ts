@@ -1,7 +1,7 @@
 // The Node.js (V8) flags the gateway process runs with. Every launcher passes them: `npm start`, the
-// Dockerfile, the systemd unit, the Kubernetes Deployment (NODE_OPTIONS) and the benchmark
-// (node-flags.test.ts keeps them in step). V8 sizes its heap when the process starts, so they
-// cannot be set from inside (v8.setFlagsFromString does not resize a running heap).
+// Dockerfile's ENTRYPOINT (which the Kubernetes Deployment runs, adding NODE_OPTIONS), the systemd
+// unit and the benchmark (node-flags.test.ts keeps them in step). V8 reads them when the process
+// starts, so they cannot be set from inside (v8.setFlagsFromString does not resize a running heap).
 //
 // --max-semi-space-size=64 (MiB; V8's default is 16): a request's garbage that lives on past the
 // response (a keep-alive socket holds its last request's objects until the next request on it,
@@ -10,8 +10,22 @@
 // and was mark-compacted every few seconds: 6-10 ms pauses, each one the p99 of the requests behind
 // it. With 64 MiB semi-spaces the same objects die young (promotion ~0.25 MB/s). Cost: up to 128 MiB
 // of young generation committed under load, against 32. Measurements: BENCHMARKS.md (fifth session).
+//
+// --no-allocation-site-pretenuring: V8 allocates a code site's objects straight into the old
+// generation ("pretenures" it) when most of them survived scavenges. A transient phase of
+// long-lived requests (load arriving while the embedded trace store was still opening: a backlog
+// of ~20,000 trace rows) pretenured request-scoped sites; their objects then died in the old
+// generation still pointing at their request's young objects, which survived every scavenge until
+// a mark-compact, which kept survival high and the sites pretenured. The gateway stayed in that
+// state: ~5 MB surviving each scavenge instead of ~0.5 MB, 9-11 ms pauses instead of 2.5-3 (chat
+// and streams at max rate; 8 of 12 runs without the flag, none of 7 with it: 0.6-1.7 MB). Objects
+// that do live long are promoted by scavenges instead. Node refuses it in NODE_OPTIONS: it goes on
+// the command line. Measurements: BENCHMARKS.md (eighth session).
 
-export const gatewayNodeFlags: readonly string[] = ['--max-semi-space-size=64'];
+export const gatewayNodeFlags: readonly string[] = [
+  '--max-semi-space-size=64',
+  '--no-allocation-site-pretenuring',
+];
 
 /**
  * The semi-space size (MiB) set by `--max-semi-space-size` in this process's flags or NODE_OPTIONS
