@@ -1,0 +1,158 @@
+// GC probe: one target (the gateway with the bench config, or the bare proxy) over the emulator at
+// max rate, with V8's --trace-gc-nvp, reporting its main isolate's young-generation GCs — how much
+// survived and was promoted per scavenge, and the pauses — beside req/s and CPU per request. It is
+// how the eighth session found what kept streams alive through scavenges (BENCHMARKS.md).
+//
+//   npm run bench:gc -- [--scenario chat|chat-stream] [--target gateway|bare-proxy]
+//                       [--seconds 6] [--prime 3] [--wait 0] [--rounds 1]
+//                       [--no-default-flags] [--node-flag FLAG ...]
+//
+// --wait S: seconds between the target's start and the load (e.g. let the embedded trace store
+// open first). --no-default-flags: without the gateway's own Node flags (src/cli/node-flags.ts);
+// --node-flag: extra ones (repeatable), e.g. --node-flag=--no-allocation-site-pretenuring.
+
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { request } from 'undici';
+import { stringify } from 'yaml';
+import { gatewayNodeFlags } from '../../src/cli/node-flags.js';
+import { baseGatewayConfig } from '../gateway-config.js';
+import { readCpuSnapshot } from '../load/process-cpu.js';
+import { baseExecArgv, entryPath, repoRoot } from '../runtime.js';
+import { chatStreamScenario } from '../scenarios/chat-stream.js';
+import { chatScenario } from '../scenarios/chat.js';
+import { findFreePort, startChild } from '../start-child.js';
+import { summarizeScavenges, type ScavengeSummary } from './young-gc-trace.js';
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'chat-stream' },
+    target: { type: 'string', default: 'gateway' },
+    seconds: { type: 'string', default: '6' },
+    prime: { type: 'string', default: '3' },
+    wait: { type: 'string', default: '0' },
+    rounds: { type: 'string', default: '1' },
+    connections: { type: 'string', default: '32' },
+    'no-default-flags': { type: 'boolean', default: false },
+    'node-flag': { type: 'string', multiple: true, default: [] },
+  },
+});
+
+const scenario = { chat: chatScenario, 'chat-stream': chatStreamScenario }[values.scenario];
+if (!scenario) throw new Error(`--scenario: chat or chat-stream, not ${values.scenario}`);
+const target = values.target;
+if (target !== 'gateway' && target !== 'bare-proxy') {
+  throw new Error(`--target: gateway or bare-proxy, not ${target}`);
+}
+const flags = [
+  ...(values['no-default-flags'] ? [] : gatewayNodeFlags),
+  ...values['node-flag'],
+  '--trace-gc-nvp',
+];
+const directory = mkdtempSync(join(tmpdir(), 'switchyard-gc-probe-'));
+process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+
+interface RoundResult extends ScavengeSummary {
+  rps: number;
+  cpuUsPerRequest: number | undefined;
+}
+
+async function runRound(emulatorUrl: string, round: number): Promise<RoundResult> {
+  const port = await findFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  let args: string[];
+  if (target === 'gateway') {
+    const configPath = join(directory, `gateway-${round}.yaml`);
+    const config = baseGatewayConfig({
+      upstreamUrl: emulatorUrl,
+      upstreamKind: 'openai',
+      port,
+      dataDir: join(directory, `data-${round}`),
+    });
+    writeFileSync(configPath, stringify(config));
+    args = [entryPath('src/main'), 'serve', '--config', configPath];
+  } else {
+    args = [entryPath('bench/bare-proxy-main'), '--upstream', emulatorUrl, '--port', String(port)];
+  }
+  // V8 prints its GC trace on stdout (with the gateway's request log, or the proxy's URL line).
+  const tracePath = join(directory, `trace-${round}.txt`);
+  const traceFd = openSync(tracePath, 'w');
+  const child = spawn(process.execPath, [...baseExecArgv, ...flags, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '' },
+    stdio: ['ignore', traceFd, 'inherit'],
+  });
+  closeSync(traceFd);
+  try {
+    await waitForAnswer(url, target === 'gateway' ? '/healthz' : '/');
+    await sleep(Number(values.wait) * 1000);
+    const sent = target === 'gateway' ? scenario!.gatewayRequest : scenario!.upstreamRequest;
+    const load = (seconds: number) =>
+      autocannon({
+        url: url + sent.path,
+        method: 'POST',
+        headers: sent.headers,
+        body: sent.body,
+        connections: Number(values.connections),
+        duration: seconds,
+      });
+    await load(Number(values.prime));
+    const linesBefore = readFileSync(tracePath, 'utf8').split('\n').length;
+    const cpuBefore = readCpuSnapshot(child.pid!);
+    const result = await load(Number(values.seconds));
+    const cpuAfter = readCpuSnapshot(child.pid!);
+    const lines = readFileSync(tracePath, 'utf8').split('\n').slice(linesBefore);
+    const requests = result.requests.total;
+    return {
+      ...summarizeScavenges(lines),
+      rps: Math.round(result['2xx'] / result.duration),
+      cpuUsPerRequest:
+        cpuBefore && cpuAfter && requests > 0
+          ? Math.round(((cpuAfter.totalMs - cpuBefore.totalMs) * 1000) / requests)
+          : undefined,
+    };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function waitForAnswer(url: string, path: string): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    try {
+      const response = await request(url + path);
+      await response.body.dump();
+      if (target !== 'gateway' || response.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${target} did not answer at ${url}${path}`);
+}
+
+const emulator = await startChild({
+  name: 'emulator (openai)',
+  entry: 'emulator/main',
+  args: ['--kind', 'openai', '--port', '0', '--no-record'],
+  ready: { type: 'stdout-url' },
+});
+const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
+try {
+  console.log(`${scenario.name} · ${target} · node ${flags.join(' ')}`);
+  for (let round = 1; round <= Number(values.rounds); round += 1) {
+    const r = await runRound(emulator.url, round);
+    console.log(
+      `round ${round}: ${r.rps} req/s, ${r.cpuUsPerRequest ?? '?'} µs CPU/request; ` +
+        `${r.scavenges} scavenges: allocated ${mb(r.allocatedBytes)} MB, survived ` +
+        `${mb(r.survivedBytes)} MB, promoted ${mb(r.promotedBytes)} MB each (avg); pause avg ` +
+        `${r.pauseMs.toFixed(1)} ms, max ${r.maxPauseMs.toFixed(1)} ms; ${r.markCompacts} mark-compacts`,
+    );
+  }
+} finally {
+  await emulator.stop();
+}
