@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Composition root: the only reader of process.env; runs the CLI (default command: serve).
 
+import { setFlagsFromString } from 'node:v8';
 import { createProgram } from './cli/create-program.js';
 
 const program = createProgram({
@@ -11,6 +12,7 @@ const program = createProgram({
   onSignal: (signal, handler) => process.on(signal, handler),
   exit: (code) => process.exit(code),
   execArgv: process.execArgv,
+  setV8Flag: setFlagsFromString,
 });
 
 await program.parseAsync(process.argv);

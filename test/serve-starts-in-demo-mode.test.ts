@@ -54,10 +54,12 @@ describe('switchyard serve', () => {
         url: string;
         msg: string;
         semiSpaceMb: unknown;
+        v8FlagsSetAtRunTime?: unknown;
       };
       assert.match(banner.msg, /DEMO MODE/);
       // The start-up line reports the young generation the launcher gave it (docs/deploy.md).
       assert.equal(banner.semiSpaceMb, 64);
+      assert.equal(banner.v8FlagsSetAtRunTime, undefined, 'the launcher gave every flag');
       assert.match(banner.msg, /OPENAI_API_KEY/);
       const client = new OpenAI({ baseURL: `${banner.url}/v1`, apiKey: 'anything', maxRetries: 0 });
       const completion = await client.chat.completions.create({
@@ -77,6 +79,32 @@ describe('switchyard serve', () => {
     }
     assert.equal(await exited, 0, stderr);
     assert.equal(lines.at(-1)?.msg, 'stopped', 'the shutdown lines are written before the exit');
+  });
+
+  it('started without the Node flags (npx switchyard serve), sets the GC flag V8 takes at run time', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'switchyard-noflags-'));
+    const child = spawn(
+      process.execPath,
+      ['--import', tsxLoader, mainFile, 'serve', '--port', '0'],
+      { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await waitFor(() => stdout.includes('"url"'), 15_000, `startup (${stderr})`);
+      const banner = JSON.parse(stdout.split('\n').find((line) => line.includes('"url"'))!) as {
+        semiSpaceMb: unknown;
+        v8FlagsSetAtRunTime: unknown;
+      };
+      assert.equal(banner.semiSpaceMb, 'default');
+      assert.deepEqual(banner.v8FlagsSetAtRunTime, ['--no-allocation-site-pretenuring']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
   });
 
   it('refuses to start with an invalid config and names the bad key', async () => {

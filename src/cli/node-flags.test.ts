@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { gatewayNodeFlags, semiSpaceMb } from './node-flags.js';
+import {
+  applyRuntimeNodeFlags,
+  gatewayNodeFlags,
+  runtimeSettableNodeFlags,
+  semiSpaceMb,
+} from './node-flags.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -68,6 +73,32 @@ describe('the gateway Node flags', () => {
     const nodeOptions = /name: NODE_OPTIONS\s+value: (.*)/.exec(deployment)?.[1] ?? '';
     const inOptions = run([], { NODE_OPTIONS: nodeOptions });
     assert.equal(inOptions.status, 0, inOptions.stderr);
+  });
+
+  it('sets at run time the GC flags the command line lacks, and only those', () => {
+    const set: string[] = [];
+    assert.deepEqual(
+      applyRuntimeNodeFlags(['--max-semi-space-size=64'], (flag) => set.push(flag)),
+      ['--no-allocation-site-pretenuring'],
+    );
+    assert.deepEqual(set, ['--no-allocation-site-pretenuring']);
+    set.length = 0;
+    assert.deepEqual(
+      applyRuntimeNodeFlags(['--no_allocation_site_pretenuring'], (flag) => set.push(flag)),
+      [],
+    );
+    assert.deepEqual(set, []);
+    // Every one of them is a gateway flag, and V8 takes it after the start.
+    for (const flag of runtimeSettableNodeFlags) assert.ok(gatewayNodeFlags.includes(flag));
+    const atRunTime = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `require('node:v8').setFlagsFromString(${JSON.stringify(runtimeSettableNodeFlags[0])});`,
+      ],
+      { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    assert.equal(atRunTime.status, 0, atRunTime.stderr);
   });
 
   it('reads the semi-space size from the flags, then NODE_OPTIONS, in either spelling', () => {

@@ -1,7 +1,8 @@
 // The Node.js (V8) flags the gateway process runs with. Every launcher passes them: `npm start`, the
 // Dockerfile's ENTRYPOINT (which the Kubernetes Deployment runs, adding NODE_OPTIONS), the systemd
-// unit and the benchmark (node-flags.test.ts keeps them in step). V8 reads them when the process
-// starts, so they cannot be set from inside (v8.setFlagsFromString does not resize a running heap).
+// unit and the benchmark (node-flags.test.ts keeps them in step). V8 sizes its heap when the process
+// starts, so the semi-space size cannot be set from inside (v8.setFlagsFromString does not resize a
+// running heap); the pretenuring flag can, and `serve` sets it when the command line lacks it.
 //
 // --max-semi-space-size=64 (MiB; V8's default is 16): a request's garbage that lives on past the
 // response (a keep-alive socket holds its last request's objects until the next request on it,
@@ -26,6 +27,26 @@ export const gatewayNodeFlags: readonly string[] = [
   '--max-semi-space-size=64',
   '--no-allocation-site-pretenuring',
 ];
+
+/**
+ * The gateway flags V8 also honours when set after the start (read at each GC, unlike heap sizes):
+ * `serve` sets those missing from the command line, so a gateway started another way (`npx
+ * switchyard serve`, an image of one's own) still gets them. Set at run time,
+ * --no-allocation-site-pretenuring kept the gateway out of the pretenured state in 4 of 4 runs
+ * that entered it in 8 of 12 without it (BENCHMARKS.md, eighth session).
+ */
+export const runtimeSettableNodeFlags: readonly string[] = ['--no-allocation-site-pretenuring'];
+
+/** Sets, through `setFlag` (v8.setFlagsFromString), the runtime-settable flags `execArgv` lacks. */
+export function applyRuntimeNodeFlags(
+  execArgv: readonly string[],
+  setFlag: (flag: string) => void,
+): string[] {
+  const spelled = new Set(execArgv.map((arg) => arg.replaceAll('_', '-')));
+  const missing = runtimeSettableNodeFlags.filter((flag) => !spelled.has(flag));
+  for (const flag of missing) setFlag(flag);
+  return missing;
+}
 
 /**
  * The semi-space size (MiB) set by `--max-semi-space-size` in this process's flags or NODE_OPTIONS

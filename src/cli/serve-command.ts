@@ -5,7 +5,7 @@ import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { ConfigError } from '../config/load-config.js';
 import { createGateway } from '../server/create-gateway.js';
 import { createLogger } from '../telemetry/create-logger.js';
-import { semiSpaceMb } from './node-flags.js';
+import { applyRuntimeNodeFlags, semiSpaceMb } from './node-flags.js';
 import { resolveConfig } from './resolve-config.js';
 
 export interface CliEnvironment {
@@ -17,6 +17,8 @@ export interface CliEnvironment {
   exit: (code: number) => void;
   /** The process's Node flags (process.execArgv), for the start-up log's `semiSpaceMb`. */
   execArgv?: readonly string[];
+  /** v8.setFlagsFromString: `serve` sets the GC flags V8 takes at run time (node-flags.ts). */
+  setV8Flag?: (flag: string) => void;
 }
 
 export function registerServeCommand(program: Command, environment: CliEnvironment): void {
@@ -53,6 +55,10 @@ export function registerServeCommand(program: Command, environment: CliEnvironme
       if (options.port !== undefined) config.server.port = options.port;
       if (options.host !== undefined) config.server.host = options.host;
       const logger = createLogger({ level: environment.env.LOG_LEVEL ?? config.logging.level });
+      // Before the first request: V8's pretenuring decisions are made from the first GCs on.
+      const setAtRunTime = environment.setV8Flag
+        ? applyRuntimeNodeFlags(environment.execArgv ?? [], environment.setV8Flag)
+        : [];
       const gateway = createGateway(config, logger);
       const url = await gateway.start();
       const models = Object.keys(config.models);
@@ -61,7 +67,13 @@ export function registerServeCommand(program: Command, environment: CliEnvironme
         semiSpaceMb(environment.execArgv ?? [], environment.env.NODE_OPTIONS) ?? 'default';
       if (source.type === 'demo') {
         logger.warn(
-          { url, models, upstream: emulator?.url, semiSpaceMb: semiSpace },
+          {
+            url,
+            models,
+            upstream: emulator?.url,
+            semiSpaceMb: semiSpace,
+            ...(setAtRunTime.length > 0 ? { v8FlagsSetAtRunTime: setAtRunTime } : {}),
+          },
           'DEMO MODE: no config file and no OPENAI_API_KEY, so requests are answered by the built-in ' +
             'provider emulator (deterministic echo replies, no real model). Set OPENAI_API_KEY to use ' +
             'OpenAI, or write switchyard.yaml (see docs/config.md) and restart. No gateway key is required.',
@@ -74,6 +86,7 @@ export function registerServeCommand(program: Command, environment: CliEnvironme
             config: source.type === 'file' ? source.path : 'OPENAI_API_KEY',
             keys: gateway.keysRequired ? 'required' : 'keyless',
             semiSpaceMb: semiSpace,
+            ...(setAtRunTime.length > 0 ? { v8FlagsSetAtRunTime: setAtRunTime } : {}),
           },
           'switchyard listening',
         );
