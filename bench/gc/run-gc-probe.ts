@@ -3,10 +3,11 @@
 // survived and was promoted per scavenge, and the pauses — beside req/s and CPU per request. It is
 // how the eighth session found what kept streams alive through scavenges (BENCHMARKS.md).
 //
-//   npm run bench:gc -- [--scenario chat|chat-stream] [--target gateway|bare-proxy]
+//   npm run bench:gc -- [--scenario NAME] [--target gateway|bare-proxy]
 //                       [--seconds 6] [--prime 3] [--wait 0] [--rounds 1]
 //                       [--no-default-flags] [--node-flag FLAG ...]
 //
+// --scenario: one of bench/scenarios (chat, chat-stream, chat-stream-openai-to-anthropic).
 // --wait S: seconds between the target's start and the load (e.g. let the embedded trace store
 // open first). --no-default-flags: without the gateway's own Node flags (src/cli/node-flags.ts);
 // --node-flag: extra ones (repeatable), e.g. --node-flag=--no-allocation-site-pretenuring.
@@ -24,8 +25,7 @@ import { gatewayNodeFlags } from '../../src/cli/node-flags.js';
 import { baseGatewayConfig } from '../gateway-config.js';
 import { readCpuSnapshot } from '../load/process-cpu.js';
 import { baseExecArgv, entryPath, repoRoot } from '../runtime.js';
-import { chatStreamScenario } from '../scenarios/chat-stream.js';
-import { chatScenario } from '../scenarios/chat.js';
+import { allScenarios } from '../scenarios/all-scenarios.js';
 import { findFreePort, startChild } from '../start-child.js';
 import { summarizeScavenges, type ScavengeSummary } from './young-gc-trace.js';
 
@@ -43,8 +43,11 @@ const { values } = parseArgs({
   },
 });
 
-const scenario = { chat: chatScenario, 'chat-stream': chatStreamScenario }[values.scenario];
-if (!scenario) throw new Error(`--scenario: chat or chat-stream, not ${values.scenario}`);
+const scenario = allScenarios.find((candidate) => candidate.name === values.scenario);
+if (!scenario) {
+  const names = allScenarios.map((candidate) => candidate.name).join(', ');
+  throw new Error(`--scenario: one of ${names}, not ${values.scenario}`);
+}
 const target = values.target;
 if (target !== 'gateway' && target !== 'bare-proxy') {
   throw new Error(`--target: gateway or bare-proxy, not ${target}`);
@@ -68,9 +71,9 @@ async function runRound(emulatorUrl: string, round: number): Promise<RoundResult
   let args: string[];
   if (target === 'gateway') {
     const configPath = join(directory, `gateway-${round}.yaml`);
-    const config = baseGatewayConfig({
+    const config = (scenario!.gatewayConfig ?? baseGatewayConfig)({
       upstreamUrl: emulatorUrl,
-      upstreamKind: 'openai',
+      upstreamKind: scenario!.upstreamKind,
       port,
       dataDir: join(directory, `data-${round}`),
     });
@@ -136,9 +139,9 @@ async function waitForAnswer(url: string, path: string): Promise<void> {
 }
 
 const emulator = await startChild({
-  name: 'emulator (openai)',
+  name: `emulator (${scenario.upstreamKind})`,
   entry: 'emulator/main',
-  args: ['--kind', 'openai', '--port', '0', '--no-record'],
+  args: ['--kind', scenario.upstreamKind, '--port', '0', '--no-record'],
   ready: { type: 'stdout-url' },
 });
 const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
