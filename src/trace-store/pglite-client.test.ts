@@ -2,12 +2,12 @@
 // (its initdb memory goes with it), and the database a fresh thread opens has what was created.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { openPgliteInWorker } from './pglite-client.js';
+import { openPgliteInWorker, pgliteThreadNiceness } from './pglite-client.js';
 
 describe('openPgliteInWorker', () => {
   it('creates a new database in a thread of its own, then serves it from a fresh thread; an existing one opens once', async () => {
@@ -33,6 +33,33 @@ describe('openPgliteInWorker', () => {
       await rm(parent, { recursive: true, force: true });
     }
   });
+
+  it(
+    'serves from a thread at a lower CPU priority than the event loop (Linux)',
+    { skip: !existsSync('/proc/thread-self') },
+    async () => {
+      // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value.
+      const niceOf = (tid: string) => {
+        const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      };
+      const niceOfThreads = () => readdirSync(`/proc/${process.pid}/task`).map(niceOf);
+      assert.ok(!niceOfThreads().includes(pgliteThreadNiceness), 'no such thread before');
+      const database = await openPgliteInWorker('memory://');
+      try {
+        assert.ok(niceOfThreads().includes(pgliteThreadNiceness), niceOfThreads().join(' '));
+        const { rows } = await database.query<{ one: number }>('SELECT 1 AS one');
+        assert.deepEqual(rows, [{ one: 1 }]);
+        // The main thread's id is the process id.
+        assert.ok(
+          niceOf(String(process.pid)) < pgliteThreadNiceness,
+          'the event loop keeps its own',
+        );
+      } finally {
+        await database.close();
+      }
+    },
+  );
 
   it("runs with the shared_buffers it is given, else PostgreSQL's 128 MB", async () => {
     const sized = await openPgliteInWorker('memory://', { sharedBuffersMb: 24 });

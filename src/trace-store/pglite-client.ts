@@ -55,7 +55,17 @@ export interface OpenPgliteOptions {
 export interface PgliteWorkerData {
   dir: string;
   sharedBuffersMb?: number | undefined;
+  /** The thread's CPU niceness (Linux; higher is lower priority); absent: the process's. */
+  niceness?: number | undefined;
 }
+
+/**
+ * The serving thread's niceness: below the event loop, so a trace batch never takes a core from
+ * requests (pglite-worker.ts). Measured, chat and chat-stream at 1,000 req/s, the gateway's added
+ * p99 in alternating runs: 1.0-3.6 ms at niceness 10 against 2.7-8.4 at the process's own
+ * (BENCHMARKS.md, eighth session).
+ */
+export const pgliteThreadNiceness = 10;
 
 /** Opens (creating it if needed) the PGlite database in `dir` on a worker thread. */
 export async function openPgliteInWorker(
@@ -67,7 +77,11 @@ export async function openPgliteInWorker(
     await creator.close();
     options.onCreated?.();
   }
-  return openInWorker({ dir, sharedBuffersMb: options.sharedBuffersMb });
+  return openInWorker({
+    dir,
+    sharedBuffersMb: options.sharedBuffersMb,
+    niceness: pgliteThreadNiceness,
+  });
 }
 
 function openInWorker(data: PgliteWorkerData): Promise<Database> {

@@ -3,13 +3,32 @@
 // and dashboard query would stall the requests in flight. The thread owns the one PGlite instance
 // and answers the messages of openPgliteInWorker (pglite-client.ts) one at a time, in order.
 
+import { readlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgliteReply, PgliteRequest, PgliteWorkerData } from './pglite-client.js';
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker.ts runs as a worker thread (see pglite-client.ts)');
+
+/**
+ * Lowers this thread's CPU priority (Linux: setpriority on the thread's own id, which
+ * /proc/thread-self names). A trace batch is a burst of WASM on this thread (~35 µs of CPU per
+ * row: ~35 ms for a second's rows at 1,000 req/s); at the process's own priority that burst took
+ * cores from the event loop, and the requests that arrived during it were the p99. At a lower
+ * priority it runs when a core is free: rows wait in the queue (and its disk spool) instead of
+ * requests. Elsewhere (no /proc, or not permitted) the thread keeps the process's priority.
+ */
+function lowerThreadPriority(niceness: number): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, niceness);
+  } catch {
+    // not Linux, or not permitted: run at the process's priority
+  }
+}
 
 /** What crosses back to the caller: the message plus the fields pg-style errors carry. */
 function serialiseError(error: unknown): NonNullable<PgliteReply['error']> {
@@ -24,7 +43,8 @@ function serialiseError(error: unknown): NonNullable<PgliteReply['error']> {
 }
 
 async function main(channel: NonNullable<typeof parentPort>): Promise<void> {
-  const { dir, sharedBuffersMb } = workerData as PgliteWorkerData;
+  const { dir, sharedBuffersMb, niceness } = workerData as PgliteWorkerData;
+  if (niceness !== undefined) lowerThreadPriority(niceness);
   let lite: PGlite;
   try {
     if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true });
