@@ -2,6 +2,7 @@
 // an event loop with each other or with the load generator, and waits until it answers.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { request } from 'undici';
 import { baseExecArgv, entryPath, repoRoot, type ChildEntry } from './runtime.js';
@@ -13,11 +14,14 @@ export interface ChildOptions {
   /** Extra Node flags (e.g. --cpu-prof). */
   execArgv?: string[];
   /**
-   * 'stdout-url': the child prints its URL as the first stdout line (emulator, bare proxy).
-   * 'health': the child's stdout is discarded (the gateway's request log) and `healthUrl` is polled.
+   * 'stdout-url': the child prints its URL on a line of its own, first (emulator, bare proxy).
+   * 'health': the child's stdout is discarded (the gateway's request log; see stdoutFile) and
+   * `healthUrl` is polled.
    */
   ready: { type: 'stdout-url' } | { type: 'health'; url: string; healthPath: string };
   startTimeoutMs?: number;
+  /** Also write the child's stdout to this file (a V8 trace, e.g. --trace-gc-nvp, prints there). */
+  stdoutFile?: string;
 }
 
 export interface BenchChild {
@@ -67,13 +71,14 @@ function childEnv(): NodeJS.ProcessEnv {
 
 export async function startChild(options: ChildOptions): Promise<BenchChild> {
   installExitHook();
-  const stdoutMode = options.ready.type === 'stdout-url' ? 'pipe' : 'ignore';
+  const stdoutMode = options.ready.type === 'stdout-url' || options.stdoutFile ? 'pipe' : 'ignore';
   const child = spawn(
     process.execPath,
     [...baseExecArgv, ...(options.execArgv ?? []), entryPath(options.entry), ...options.args],
     { cwd: repoRoot, env: childEnv(), stdio: ['ignore', stdoutMode, 'pipe'] },
   );
   running.add(child);
+  if (options.stdoutFile) child.stdout?.pipe(createWriteStream(options.stdoutFile));
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => {
@@ -99,7 +104,7 @@ export async function startChild(options: ChildOptions): Promise<BenchChild> {
   });
   const ready =
     options.ready.type === 'stdout-url'
-      ? readFirstLine(child)
+      ? readUrlLine(child)
       : pollHealth(options.ready.url, options.ready.healthPath, exited);
   let url: string;
   try {
@@ -124,7 +129,8 @@ export async function startChild(options: ChildOptions): Promise<BenchChild> {
   };
 }
 
-function readFirstLine(child: ChildProcess): Promise<string> {
+/** The first stdout line that is a URL (a V8 trace such as --trace-gc-nvp may print before it). */
+function readUrlLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve) => {
     let buffered = '';
     const stdout = child.stdout;
@@ -132,12 +138,17 @@ function readFirstLine(child: ChildProcess): Promise<string> {
     stdout.setEncoding('utf8');
     const onData = (text: string) => {
       buffered += text;
-      const newline = buffered.indexOf('\n');
-      if (newline === -1) return;
-      stdout.off('data', onData);
-      // Keep draining (and discarding) whatever else it prints.
-      stdout.resume();
-      resolve(buffered.slice(0, newline).trim());
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (!/^https?:\/\//.test(line)) continue;
+        stdout.off('data', onData);
+        // Keep draining (and discarding) whatever else it prints.
+        stdout.resume();
+        resolve(line);
+        return;
+      }
     };
     stdout.on('data', onData);
   });

@@ -12,21 +12,18 @@
 // open first). --no-default-flags: without the gateway's own Node flags (src/cli/node-flags.ts);
 // --node-flag: extra ones (repeatable), e.g. --node-flag=--no-allocation-site-pretenuring.
 
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { request } from 'undici';
 import { stringify } from 'yaml';
 import { gatewayNodeFlags } from '../../src/cli/node-flags.js';
 import { baseGatewayConfig } from '../gateway-config.js';
-import { readCpuSnapshot } from '../load/process-cpu.js';
-import { baseExecArgv, entryPath, repoRoot } from '../runtime.js';
+import { cpuUsage, readCpuSnapshot } from '../load/process-cpu.js';
 import { allScenarios } from '../scenarios/all-scenarios.js';
-import { findFreePort, startChild } from '../start-child.js';
+import { findFreePort, startChild, type BenchChild } from '../start-child.js';
 import { summarizeScavenges, type ScavengeSummary } from './young-gc-trace.js';
 
 const { values } = parseArgs({
@@ -66,10 +63,11 @@ interface RoundResult extends ScavengeSummary {
 }
 
 async function runRound(emulatorUrl: string, round: number): Promise<RoundResult> {
-  const port = await findFreePort();
-  const url = `http://127.0.0.1:${port}`;
-  let args: string[];
+  // V8 prints its GC trace on stdout (with the gateway's request log, or the proxy's URL line).
+  const tracePath = join(directory, `trace-${round}.txt`);
+  let child: BenchChild;
   if (target === 'gateway') {
+    const port = await findFreePort();
     const configPath = join(directory, `gateway-${round}.yaml`);
     const config = (scenario!.gatewayConfig ?? baseGatewayConfig)({
       upstreamUrl: emulatorUrl,
@@ -78,26 +76,30 @@ async function runRound(emulatorUrl: string, round: number): Promise<RoundResult
       dataDir: join(directory, `data-${round}`),
     });
     writeFileSync(configPath, stringify(config));
-    args = [entryPath('src/main'), 'serve', '--config', configPath];
+    child = await startChild({
+      name: 'gateway',
+      entry: 'src/main',
+      args: ['serve', '--config', configPath],
+      execArgv: flags,
+      ready: { type: 'health', url: `http://127.0.0.1:${port}`, healthPath: '/healthz' },
+      stdoutFile: tracePath,
+    });
   } else {
-    args = [entryPath('bench/bare-proxy-main'), '--upstream', emulatorUrl, '--port', String(port)];
+    child = await startChild({
+      name: 'bare proxy',
+      entry: 'bench/bare-proxy-main',
+      args: ['--upstream', emulatorUrl],
+      execArgv: flags,
+      ready: { type: 'stdout-url' },
+      stdoutFile: tracePath,
+    });
   }
-  // V8 prints its GC trace on stdout (with the gateway's request log, or the proxy's URL line).
-  const tracePath = join(directory, `trace-${round}.txt`);
-  const traceFd = openSync(tracePath, 'w');
-  const child = spawn(process.execPath, [...baseExecArgv, ...flags, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '' },
-    stdio: ['ignore', traceFd, 'inherit'],
-  });
-  closeSync(traceFd);
   try {
-    await waitForAnswer(url, target === 'gateway' ? '/healthz' : '/');
     await sleep(Number(values.wait) * 1000);
     const sent = target === 'gateway' ? scenario!.gatewayRequest : scenario!.upstreamRequest;
     const load = (seconds: number) =>
       autocannon({
-        url: url + sent.path,
+        url: child.url + sent.path,
         method: 'POST',
         headers: sent.headers,
         body: sent.body,
@@ -105,37 +107,23 @@ async function runRound(emulatorUrl: string, round: number): Promise<RoundResult
         duration: seconds,
       });
     await load(Number(values.prime));
+    // The trace reaches its file through this process: let the lines already printed land.
+    await sleep(200);
     const linesBefore = readFileSync(tracePath, 'utf8').split('\n').length;
-    const cpuBefore = readCpuSnapshot(child.pid!);
+    const cpuBefore = readCpuSnapshot(child.pid);
     const result = await load(Number(values.seconds));
-    const cpuAfter = readCpuSnapshot(child.pid!);
+    const cpuAfter = readCpuSnapshot(child.pid);
+    await sleep(200);
     const lines = readFileSync(tracePath, 'utf8').split('\n').slice(linesBefore);
-    const requests = result.requests.total;
+    const cpu = cpuUsage(cpuBefore, cpuAfter, result.requests.total);
     return {
       ...summarizeScavenges(lines),
       rps: Math.round(result['2xx'] / result.duration),
-      cpuUsPerRequest:
-        cpuBefore && cpuAfter && requests > 0
-          ? Math.round(((cpuAfter.totalMs - cpuBefore.totalMs) * 1000) / requests)
-          : undefined,
+      cpuUsPerRequest: cpu ? Math.round(cpu.msPerRequest * 1000) : undefined,
     };
   } finally {
-    child.kill('SIGTERM');
+    await child.stop();
   }
-}
-
-async function waitForAnswer(url: string, path: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt += 1) {
-    try {
-      const response = await request(url + path);
-      await response.body.dump();
-      if (target !== 'gateway' || response.statusCode === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${target} did not answer at ${url}${path}`);
 }
 
 const emulator = await startChild({

@@ -62,17 +62,20 @@ export function registerServeCommand(program: Command, environment: CliEnvironme
       const gateway = createGateway(config, logger);
       const url = await gateway.start();
       const models = Object.keys(config.models);
-      // V8's young generation, which the launchers set (node-flags.ts, docs/deploy.md).
-      const semiSpace =
-        semiSpaceMb(environment.execArgv ?? [], environment.env.NODE_OPTIONS) ?? 'default';
+      // V8's young generation, which the launchers set, and the flags set here (node-flags.ts,
+      // docs/deploy.md): in both start-up lines.
+      const nodeFlags = {
+        semiSpaceMb:
+          semiSpaceMb(environment.execArgv ?? [], environment.env.NODE_OPTIONS) ?? 'default',
+        ...(setAtRunTime.length > 0 ? { v8FlagsSetAtRunTime: setAtRunTime } : {}),
+      };
       if (source.type === 'demo') {
         logger.warn(
           {
             url,
             models,
             upstream: emulator?.url,
-            semiSpaceMb: semiSpace,
-            ...(setAtRunTime.length > 0 ? { v8FlagsSetAtRunTime: setAtRunTime } : {}),
+            ...nodeFlags,
           },
           'DEMO MODE: no config file and no OPENAI_API_KEY, so requests are answered by the built-in ' +
             'provider emulator (deterministic echo replies, no real model). Set OPENAI_API_KEY to use ' +
@@ -85,8 +88,7 @@ export function registerServeCommand(program: Command, environment: CliEnvironme
             models,
             config: source.type === 'file' ? source.path : 'OPENAI_API_KEY',
             keys: gateway.keysRequired ? 'required' : 'keyless',
-            semiSpaceMb: semiSpace,
-            ...(setAtRunTime.length > 0 ? { v8FlagsSetAtRunTime: setAtRunTime } : {}),
+            ...nodeFlags,
           },
           'switchyard listening',
         );
