@@ -1,6 +1,7 @@
 // The machine a run happened on, recorded with every result (figures mean little without it).
 
 import { readFileSync } from 'node:fs';
+import { readDamonStatus, type DamonStatus } from './host/damon-status.js';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 export interface MachineInfo {
@@ -11,6 +12,11 @@ export interface MachineInfo {
   totalMemoryMiB: number;
   /** 1, 5 and 15 minute load averages when the run started: > cpus means a busy machine. */
   loadAverage: number[];
+  /**
+   * Linux DAMON, when its kernel thread runs: it stops every process on the bench host for
+   * 10–35 ms every ~540 ms under load (BENCHMARKS.md, "Host stalls"; `npm run bench:host`).
+   */
+  damon?: DamonStatus;
 }
 
 function cpuModel(): string {
@@ -25,6 +31,7 @@ function cpuModel(): string {
 }
 
 export function machineInfo(): MachineInfo {
+  const damon = readDamonStatus();
   return {
     cpus: availableParallelism(),
     cpuModel: cpuModel(),
@@ -32,5 +39,6 @@ export function machineInfo(): MachineInfo {
     platform: `${platform()} ${release()}`,
     totalMemoryMiB: Math.round(totalmem() / 1024 / 1024),
     loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
+    ...(damon?.running ? { damon } : {}),
   };
 }

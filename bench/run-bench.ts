@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeDamon } from './host/damon-status.js';
 import { machineInfo } from './machine-info.js';
 import { formatTable } from './report/format-table.js';
 import { runScenarios, type BenchSettings } from './run-scenarios.js';
@@ -109,7 +110,8 @@ const machine = machineInfo();
 const startedAt = new Date();
 progress(
   `switchyard bench${quick ? ' (quick)' : ''}: ${scenarios.map((s) => s.name).join(', ')} · ` +
-    `${machine.cpus} CPUs (${machine.cpuModel}) · node ${machine.node} · load ${machine.loadAverage.join(' ')}`,
+    `${machine.cpus} CPUs (${machine.cpuModel}) · node ${machine.node} · load ${machine.loadAverage.join(' ')}` +
+    (machine.damon ? ` · ${describeDamon(machine.damon)}` : ''),
 );
 
 let exitCode = 0;
@@ -143,7 +145,7 @@ try {
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else
     process.stdout.write(
-      `\n${formatTable(results)}\n\nresults: ${outPath} (${report.durationS} s)\n`,
+      `\n${formatTable(results, machine)}\n\nresults: ${outPath} (${report.durationS} s)\n`,
     );
 } catch (error) {
   process.stderr.write(

@@ -1,6 +1,8 @@
 // Terminal output: one row per run, then the SPEC §3 verdicts in words.
 
+import { describeDamon } from '../host/damon-status.js';
 import type { CpuUsage } from '../load/process-cpu.js';
+import type { MachineInfo } from '../machine-info.js';
 import type { ScenarioResult } from '../run-scenarios.js';
 import { targetNames, targets, type AddedLatency } from './compare-targets.js';
 
@@ -20,7 +22,10 @@ function ms(value: number): string {
   return Number.isFinite(value) ? value.toFixed(2) : '-';
 }
 
-export function formatTable(results: readonly ScenarioResult[]): string {
+export function formatTable(
+  results: readonly ScenarioResult[],
+  machine?: Pick<MachineInfo, 'damon'>,
+): string {
   const nameWidth = Math.max(8, ...results.map((result) => result.name.length));
   const lines: string[] = [];
   const header =
@@ -93,6 +98,13 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     lines.push(
       `WARNING: the load generator itself sent requests up to ${ms(worstLagMs)} ms late (p99 of a` +
         ' run): the machine is busy, and latency figures are inflated for every target alike.',
+    );
+  }
+  const damon = describeDamon(machine?.damon);
+  if (damon) {
+    lines.push(
+      `NOTE: ${damon}. Under load its kernel thread stops every process here for 10-35 ms every`,
+      '~540 ms; p99 falls inside those stalls (BENCHMARKS.md, "Host stalls"; npm run bench:host).',
     );
   }
   lines.push(
