@@ -1,7 +1,7 @@
 // One SQL interface over PostgreSQL (pg Pool) and embedded PGlite, so both run the same SQL.
 
 import { mkdir } from 'node:fs/promises';
-import { openPgliteInWorker } from './pglite-client.js';
+import { openPgliteInChildProcess } from './pglite-client.js';
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -92,9 +92,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   if (!options.pgliteDir.startsWith('memory://'))
     await mkdir(options.pgliteDir, { recursive: true });
-  // Embedded PGlite runs on a worker thread of its own: its WASM would otherwise run every trace
-  // batch and dashboard query on the event loop that serves requests (pglite-client.ts).
-  return openPgliteInWorker(options.pgliteDir, { sharedBuffersMb: options.pgliteSharedBuffersMb });
+  // Embedded PGlite runs in a child process of its own: its WASM would otherwise run every trace
+  // batch and dashboard query on the event loop that serves requests, and its memory would be the
+  // gateway's (pglite-client.ts).
+  return openPgliteInChildProcess(options.pgliteDir, {
+    sharedBuffersMb: options.pgliteSharedBuffersMb,
+  });
 }
 
 export interface Migration {

@@ -1,27 +1,31 @@
-// The embedded database on a worker thread: a new directory is created by a thread that then ends
-// (its initdb memory goes with it), and the database a fresh thread opens has what was created.
+// The embedded database in a child process: a new directory is created by a child that then ends
+// (its initdb memory goes with it), and the database a fresh child opens has what was created.
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
-import { openPgliteInWorker, pgliteThreadNiceness } from './pglite-client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openPgliteInChildProcess, pgliteChildNiceness } from './pglite-client.js';
 
-describe('openPgliteInWorker', () => {
-  it('creates a new database in a thread of its own, then serves it from a fresh thread; an existing one opens once', async () => {
+describe('openPgliteInChildProcess', () => {
+  it('creates a new database in a child of its own, then serves it from a fresh child; an existing one opens once', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'switchyard-pglite-client-'));
     const dir = join(parent, 'db');
     try {
       let created = 0;
-      const first = await openPgliteInWorker(dir, { onCreated: () => (created += 1) });
+      const first = await openPgliteInChildProcess(dir, { onCreated: () => (created += 1) });
       assert.equal(created, 1);
       assert.ok(existsSync(join(dir, 'PG_VERSION')));
       await first.exec('CREATE TABLE kept (id int PRIMARY KEY); INSERT INTO kept VALUES (7)');
       await first.close();
 
-      const second = await openPgliteInWorker(dir, { onCreated: () => (created += 1) });
+      const second = await openPgliteInChildProcess(dir, { onCreated: () => (created += 1) });
       try {
         assert.equal(created, 1, 'an existing database is not created again');
         const { rows } = await second.query<{ id: number }>('SELECT id FROM kept');
@@ -35,43 +39,49 @@ describe('openPgliteInWorker', () => {
   });
 
   it(
-    'serves from a thread at a lower CPU priority than the event loop (Linux)',
-    { skip: !existsSync('/proc/thread-self') },
+    'serves from a child process at a lower CPU priority than the gateway, which ends when closed (Linux)',
+    { skip: !existsSync('/proc/self/task') },
     async () => {
       // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value.
-      const niceOf = (tid: string) => {
-        const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+      const niceOf = (pid: number, tid: string) => {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
       };
-      const niceOfThreads = () => readdirSync(`/proc/${process.pid}/task`).map(niceOf);
-      // The main thread's id is the process id. A process already at that niceness or lower
-      // priority (a niced CI job) has no lower priority to give the thread.
-      if (niceOf(String(process.pid)) >= pgliteThreadNiceness) return;
-      assert.ok(!niceOfThreads().includes(pgliteThreadNiceness), 'no such thread before');
-      const database = await openPgliteInWorker('memory://');
+      const own = niceOf(process.pid, String(process.pid));
+      let child = 0;
+      const database = await openPgliteInChildProcess('memory://', {
+        onServing: (pid) => (child = pid),
+      });
       try {
-        assert.ok(niceOfThreads().includes(pgliteThreadNiceness), niceOfThreads().join(' '));
+        assert.ok(child > 0 && child !== process.pid, 'served by another process');
         const { rows } = await database.query<{ one: number }>('SELECT 1 AS one');
         assert.deepEqual(rows, [{ one: 1 }]);
-        assert.ok(
-          niceOf(String(process.pid)) < pgliteThreadNiceness,
-          'the event loop keeps its own',
-        );
+        // A process already at that niceness or lower priority (a niced CI job) has no lower
+        // priority to give the child.
+        if (own < pgliteChildNiceness) {
+          const threads = readdirSync(`/proc/${child}/task`).map((tid) => niceOf(child, tid));
+          assert.ok(
+            threads.every((nice) => nice === pgliteChildNiceness),
+            `every thread of the child at ${pgliteChildNiceness}: ${threads.join(' ')}`,
+          );
+          assert.equal(niceOf(process.pid, String(process.pid)), own, 'the gateway keeps its own');
+        }
       } finally {
         await database.close();
       }
+      assert.ok(!existsSync(`/proc/${child}`), 'the child has ended once closed');
     },
   );
 
   it("runs with the shared_buffers it is given, else PostgreSQL's 128 MB", async () => {
-    const sized = await openPgliteInWorker('memory://', { sharedBuffersMb: 24 });
+    const sized = await openPgliteInChildProcess('memory://', { sharedBuffersMb: 24 });
     try {
       const { rows } = await sized.query<{ shared_buffers: string }>('SHOW shared_buffers');
       assert.deepEqual(rows, [{ shared_buffers: '24MB' }]);
     } finally {
       await sized.close();
     }
-    const plain = await openPgliteInWorker('memory://');
+    const plain = await openPgliteInChildProcess('memory://');
     try {
       const { rows } = await plain.query<{ shared_buffers: string }>('SHOW shared_buffers');
       assert.deepEqual(rows, [{ shared_buffers: '128MB' }]);
@@ -80,9 +90,11 @@ describe('openPgliteInWorker', () => {
     }
   });
 
-  it('keeps an in-memory database in one thread (nothing to reopen)', async () => {
+  it('keeps an in-memory database in one process (nothing to reopen)', async () => {
     let created = 0;
-    const database = await openPgliteInWorker('memory://', { onCreated: () => (created += 1) });
+    const database = await openPgliteInChildProcess('memory://', {
+      onCreated: () => (created += 1),
+    });
     try {
       assert.equal(created, 0);
       const { rows } = await database.query<{ one: number }>('SELECT 1 AS one');
@@ -90,5 +102,36 @@ describe('openPgliteInWorker', () => {
     } finally {
       await database.close();
     }
+  });
+
+  it('ends its child when the process that opened it dies without closing it', async () => {
+    // A gateway killed with SIGKILL: its child sees the channel close, closes PGlite and ends.
+    const script = `import(${JSON.stringify(new URL('./pglite-client.ts', import.meta.url).href)}).then(async (m) => {
+      await m.openPgliteInChildProcess('memory://', { onServing: (pid) => console.log(pid) });
+      setInterval(() => undefined, 1000);
+    });`;
+    const parent = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const [line] = (await once(createInterface({ input: parent.stdout }), 'line')) as [string];
+    const child = Number(line);
+    assert.ok(child > 0 && existsSync(`/proc/${child}`), `child ${line} running`);
+    parent.kill('SIGKILL');
+    await once(parent, 'exit');
+    const gone = () => {
+      try {
+        // Ended: no entry, or a zombie waiting for whatever adopted it to reap it.
+        const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+      } catch {
+        return true;
+      }
+    };
+    for (let waited = 0; !gone() && waited < 10_000; waited += 50) await sleep(50);
+    assert.ok(gone(), 'the orphaned child ended within 10 s');
   });
 });

@@ -1,17 +1,21 @@
-// The Database over an embedded PGlite that lives in a worker thread (pglite-worker.ts), so its
-// WASM never runs on the event loop that serves requests. Parameters and rows cross by structured
-// clone (Dates, arrays, objects and bigints survive). The thread is referenced only while a
-// statement is in flight, so an idle open database does not keep the process alive (as in-process
-// PGlite did not). If the thread dies, every pending and later statement rejects.
+// The Database over an embedded PGlite that lives in a child process (pglite-child.ts), so its
+// WASM never runs on the event loop that serves requests, and its memory (~400 MB of WASM memory,
+// compiled code and heaps) is not the gateway's (BENCHMARKS.md, ninth session: on a host whose
+// kernel samples memory access, a bigger gateway process stalled longer). Parameters and rows cross
+// the IPC channel with the "advanced" serialisation (structured clone: Dates, arrays, objects and
+// bigints survive). The child and its channel are referenced only while a statement is in flight,
+// so an idle open database does not keep the gateway alive. If the child dies, every pending and
+// later statement rejects; if the gateway dies, the child closes the database and ends.
 //
-// A directory without a database is created in a thread of its own that then ends: PGlite's initdb
-// leaves ~400 MB of WASM memory behind in the thread that ran it, for as long as that thread lives
-// (a script measured ~790 MB of RSS after creating a database in a worker; ~400 MB once a fresh
-// thread had opened it instead). Only the first start pays the extra open (~2 s, off the request path).
+// A directory without a database is created by a child of its own that then ends: PGlite's initdb
+// leaves ~400 MB of WASM memory behind in the process that ran it, for as long as it lives (a
+// script measured ~790 MB after creating a database; ~400 MB once a fresh instance had opened it
+// instead). Only the first start pays the extra open (~2 s, off the request path).
 
+import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import type { Database, QueryResult } from './database.js';
 
 export type PgliteRequest =
@@ -29,12 +33,18 @@ export interface PgliteReply {
 /** Under tsx (tests, `npm run dev`) this module is the .ts source; built, dist/…/pglite-client.js. */
 const fromSource = import.meta.url.endsWith('.ts');
 
-function startWorker(data: PgliteWorkerData): Worker {
-  const url = new URL(`./pglite-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(url, { workerData: data });
-  // A worker thread does not get the parent's module hooks: register tsx in it, then load.
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+function startChild(data: PgliteChildData): ChildProcess {
+  const entry = fileURLToPath(
+    new URL(`./pglite-child.${fromSource ? 'ts' : 'js'}`, import.meta.url),
+  );
+  return fork(entry, [], {
+    // Not the gateway's own Node flags (heap sizes, --cpu-prof, …); tsx to load the .ts source.
+    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    serialization: 'advanced',
+    env: { ...process.env, SWITCHYARD_PGLITE_CHILD: JSON.stringify(data) },
+    // stdout/stderr are the gateway's (PGlite prints nothing there in normal operation).
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 function toError(reply: NonNullable<PgliteReply['error']>): Error {
@@ -47,45 +57,46 @@ function toError(reply: NonNullable<PgliteReply['error']>): Error {
 export interface OpenPgliteOptions {
   /** PostgreSQL's shared_buffers in MB; absent → PGlite's default (128). */
   sharedBuffersMb?: number | undefined;
-  /** Called when `dir` held no database and a thread of its own created it (tests). */
+  /** Called when `dir` held no database and a child of its own created it (tests). */
   onCreated?: () => void;
+  /** Called with the process id of the child that serves the database (tests). */
+  onServing?: (pid: number) => void;
 }
 
-/** What the worker thread is started with (pglite-worker.ts). */
-export interface PgliteWorkerData {
+/** What the child process is started with (pglite-child.ts). */
+export interface PgliteChildData {
   dir: string;
   sharedBuffersMb?: number | undefined;
-  /** The thread's CPU niceness (Linux; higher is lower priority); absent: the process's. */
+  /** The child's CPU niceness (higher is lower priority); absent: the gateway's. */
   niceness?: number | undefined;
 }
 
 /**
- * The serving thread's niceness: below the event loop, so a trace batch never takes a core from
- * requests (pglite-worker.ts). Measured, chat and chat-stream at 1,000 req/s, the gateway's added
- * p99 in alternating runs: 1.0-3.6 ms at niceness 10 against 2.7-8.4 at the process's own
- * (BENCHMARKS.md, eighth session).
+ * The serving child's niceness: below the gateway's event loop, so a trace batch never takes a
+ * core from requests (pglite-child.ts). Measured on a worker thread (eighth session), chat and
+ * chat-stream at 1,000 req/s, the gateway's added p99 in alternating runs: 1.0-3.6 ms at niceness
+ * 10 against 2.7-8.4 at the process's own (BENCHMARKS.md).
  */
-export const pgliteThreadNiceness = 10;
+export const pgliteChildNiceness = 10;
 
-/** Opens (creating it if needed) the PGlite database in `dir` on a worker thread. */
-export async function openPgliteInWorker(
+/** Opens (creating it if needed) the PGlite database in `dir` in a child process. */
+export async function openPgliteInChildProcess(
   dir: string,
   options: OpenPgliteOptions = {},
 ): Promise<Database> {
   if (!dir.startsWith('memory://') && !existsSync(join(dir, 'PG_VERSION'))) {
-    const creator = await openInWorker({ dir });
+    const creator = await openInChild({ dir });
     await creator.close();
     options.onCreated?.();
   }
-  return openInWorker({
-    dir,
-    sharedBuffersMb: options.sharedBuffersMb,
-    niceness: pgliteThreadNiceness,
-  });
+  return openInChild(
+    { dir, sharedBuffersMb: options.sharedBuffersMb, niceness: pgliteChildNiceness },
+    options.onServing,
+  );
 }
 
-function openInWorker(data: PgliteWorkerData): Promise<Database> {
-  const worker = startWorker(data);
+function openInChild(data: PgliteChildData, onServing?: (pid: number) => void): Promise<Database> {
+  const child = startChild(data);
   const pending = new Map<
     number,
     { resolve: (rows: unknown[]) => void; reject: (error: Error) => void }
@@ -93,32 +104,51 @@ function openInWorker(data: PgliteWorkerData): Promise<Database> {
   let nextId = 1;
   let failure: Error | undefined;
 
+  // Referenced (keeps the gateway alive) only while a statement is in flight, and while closing
+  // until the child has ended.
+  let closingStarted = false;
+  const reference = (on: boolean) => {
+    if (on) {
+      child.ref();
+      child.channel?.ref();
+    } else if (!closingStarted) {
+      child.unref();
+      child.channel?.unref();
+    }
+  };
+
   function settleAll(error: Error) {
     failure ??= error;
     for (const waiter of pending.values()) waiter.reject(failure);
     pending.clear();
-    worker.unref();
+    reference(false);
   }
 
-  worker.on('message', (reply: PgliteReply) => {
+  child.on('message', (reply: PgliteReply) => {
     const waiter = pending.get(reply.id);
     if (!waiter) return;
     pending.delete(reply.id);
-    if (pending.size === 0) worker.unref();
+    if (pending.size === 0) reference(false);
     if (reply.error) waiter.reject(toError(reply.error));
     else waiter.resolve(reply.rows ?? []);
   });
-  worker.on('error', (error) => settleAll(error));
-  worker.on('exit', (code) =>
-    settleAll(new Error(`the PGlite worker thread exited (code ${code})`)),
+  child.on('error', (error) => settleAll(error));
+  child.on('exit', (code, signal) =>
+    settleAll(new Error(`the PGlite child process exited (${signal ?? `code ${code}`})`)),
   );
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
 
   function send(request: PgliteRequest): Promise<unknown[]> {
     if (failure) return Promise.reject(failure);
     return new Promise((resolve, reject) => {
       pending.set(request.id, { resolve, reject });
-      worker.ref();
-      worker.postMessage(request);
+      reference(true);
+      child.send(request, (error) => {
+        if (error && pending.delete(request.id)) reject(error);
+      });
     });
   }
 
@@ -141,19 +171,24 @@ function openInWorker(data: PgliteWorkerData): Promise<Database> {
     },
     withConnection: (work) => work(database),
     close() {
-      closing ??= failure
-        ? Promise.resolve()
-        : send({ id: nextId++, op: 'close' }).then(async () => {
-            await worker.terminate();
-          });
+      // The child closes PGlite, answers and ends; wait for it to be gone.
+      if (!closing) {
+        if (!failure) reference(true);
+        closingStarted = true;
+        closing = failure ? exited : send({ id: nextId++, op: 'close' }).then(() => exited);
+      }
       return closing;
     },
   };
 
   return ready.then(
-    () => database,
+    () => {
+      if (child.pid !== undefined) onServing?.(child.pid);
+      return database;
+    },
     async (error: unknown) => {
-      await worker.terminate();
+      child.kill();
+      await exited;
       throw error;
     },
   );
