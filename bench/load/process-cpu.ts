@@ -2,9 +2,11 @@
 // shared machine wall-clock latency is noisy, but CPU time per request is a steadier figure of a
 // target's own cost, and 1000 / (CPU ms per request) is its "requests per second per core".
 // The main thread (the event loop) is counted apart too: the rest is V8's helper threads (GC,
-// compilation) and worker threads (the gateway's embedded trace database runs on one).
+// compilation), worker threads, and the process's children (the gateway's embedded databases run
+// in child processes since the ninth session; their CPU is the gateway's cost as it was when they
+// were its threads).
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** USER_HZ: 100 on every mainstream Linux build (getconf CLK_TCK). */
 const ticksPerSecond = 100;
@@ -31,9 +33,49 @@ function readStatCpuMs(path: string): number | undefined {
   }
 }
 
-/** Total CPU ms of a process so far, or undefined where /proc is not available. */
+/** The live descendants of a process (children, their children, …), from each process's ppid. */
+export function descendantPids(pid: number): number[] {
+  const childrenOf = new Map<number, number[]>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const siblings = childrenOf.get(ppid) ?? [];
+      siblings.push(Number(entry));
+      childrenOf.set(ppid, siblings);
+    } catch {
+      // ended while we looked
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const child of childrenOf.get(next) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/**
+ * Total CPU ms so far of a process and its live descendants, or undefined where /proc is not
+ * available. (A descendant that ends between two readings takes its CPU with it: the bench's
+ * targets keep theirs for the whole run.)
+ */
 export function readProcessCpuMs(pid: number): number | undefined {
-  return readStatCpuMs(`/proc/${pid}/stat`);
+  const own = readStatCpuMs(`/proc/${pid}/stat`);
+  if (own === undefined) return undefined;
+  return descendantPids(pid).reduce(
+    (sum, child) => sum + (readStatCpuMs(`/proc/${child}/stat`) ?? 0),
+    own,
+  );
 }
 
 export interface CpuSnapshot {

@@ -91,8 +91,8 @@ export function formatTable(
   lines.push(
     '',
     "Latency is timed from each request's scheduled send; 1st = first body byte (streams);",
-    'µs CPU = CPU time of the target process itself per request (all its threads, from /proc);',
-    'main µs = the part on its main thread (the rest: V8 GC and compiler threads, worker threads).',
+    'µs CPU = CPU time of the target per request (all its threads and child processes, /proc);',
+    'main µs = the part on its main thread (the rest: V8 GC and compiler threads, workers, children).',
   );
   if (worstLagMs > lateGeneratorMs) {
     lines.push(

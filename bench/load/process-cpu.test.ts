@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { descendantPids, readProcessCpuMs } from './process-cpu.js';
+
+describe('readProcessCpuMs', () => {
+  it(
+    "counts a process's children (the gateway's embedded databases run in them)",
+    { skip: !existsSync('/proc/self/stat') },
+    async () => {
+      // A child that burns ~400 ms of CPU, says so, and stays alive until killed.
+      const child = spawn(
+        process.execPath,
+        [
+          '-e',
+          'const end = Date.now() + 400; while (Date.now() < end); console.log("done"); setInterval(() => {}, 1000);',
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      try {
+        const before = readProcessCpuMs(process.pid)!;
+        await once(createInterface({ input: child.stdout }), 'line');
+        assert.ok(descendantPids(process.pid).includes(child.pid!), 'the child is found');
+        const after = readProcessCpuMs(process.pid)!;
+        // This process only waited meanwhile: most of the difference is the child's.
+        assert.ok(after - before >= 300, `counted ${after - before} ms`);
+      } finally {
+        child.kill();
+        await once(child, 'exit');
+      }
+    },
+  );
+});
