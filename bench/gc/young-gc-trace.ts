@@ -1,7 +1,7 @@
 // Reads V8's --trace-gc-nvp lines (one per GC: `[pid:0xISOLATE]  N ms: pause=… gc=s … allocated=…
 // promoted=… new_space_survived=…`) and sums up the young-generation GCs (scavenges, `gc=s`) of the
-// busiest isolate: the main thread's, beside which worker threads (the embedded trace store's)
-// print their own.
+// busiest isolate: the main thread's, beside which worker threads print their own (the embedded
+// trace store's did until it moved to a child process, which gets no V8 flags of the gateway's).
 
 export interface ScavengeSummary {
   scavenges: number;
