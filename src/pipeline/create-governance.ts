@@ -125,6 +125,19 @@ export function createGovernance(config: SwitchyardConfig, logger: Logger): Gove
         return;
       }
       keyDatabase = database;
+      // Embedded PGlite's child died (a crash, the OOM killer): open the database afresh.
+      database.onLost?.((error) => {
+        if (closed || keyDatabase !== database) return;
+        keyDatabase = undefined;
+        logger.error(
+          { err: error },
+          'key database lost: reopening it (database keys get 503 until it is back; static keys work)',
+        );
+        void database
+          .close()
+          .catch(() => undefined)
+          .then(() => connectKeyDatabase(1_000));
+      });
     } catch (error) {
       if (closed) return;
       logger.error(

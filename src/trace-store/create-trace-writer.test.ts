@@ -114,6 +114,65 @@ describe('trace writer and spool', () => {
     }
   });
 
+  it('opens the database afresh when its serving process dies, and replays what was spooled meanwhile', async () => {
+    // Embedded PGlite's child killed (a crash, the OOM killer): the old object refuses everything.
+    const batches: number[][] = [[], []];
+    const closed: number[] = [];
+    const lostListeners: ((error: Error) => void)[] = [];
+    let lost = false;
+    const databases = [0, 1].map((index) => {
+      const database: Database = {
+        ...slowDatabase(0, batches[index]!),
+        async query<Row>(_sql: string, params: unknown[] = []) {
+          if (index === 0 && lost) throw new Error('the PGlite child process exited (SIGKILL)');
+          batches[index]!.push((params[0] as unknown[]).length);
+          return { rows: [] as Row[] };
+        },
+        ...(index === 0
+          ? { onLost: (listener: (error: Error) => void) => void lostListeners.push(listener) }
+          : {}),
+        close: async () => {
+          closed.push(index);
+        },
+      };
+      return database;
+    });
+    let connects = 0;
+    const writer = createTraceWriter({
+      connect: async () => databases[Math.min(connects++, 1)]!,
+      spool: createTraceSpool({ dir: join(dir, 'lost'), maxBytes: 1_000_000 }),
+      batchSize: 10,
+      flushIntervalMs: 10_000,
+      queueLimit: 1000,
+      retryDelayMs: 20,
+    });
+    writer.start();
+    for (let index = 0; index < 2; index += 1) writer.enqueue(record());
+    await writer.flush();
+    assert.deepEqual(batches[0], [2]);
+
+    lost = true;
+    for (const listener of lostListeners) listener(new Error('the PGlite child process exited'));
+    for (let index = 0; index < 3; index += 1) writer.enqueue(record());
+    await writer.flush();
+    assert.equal(writer.stats().spooledRows, 3, 'spooled while no database is open');
+    assert.deepEqual(closed, [0], 'the lost database is closed (its directory lock released)');
+
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    writer.enqueue(record());
+    await writer.flush();
+    await writer.close();
+    assert.equal(connects, 2, 'connected afresh once');
+    assert.equal(
+      batches[1]!.reduce((sum, rows) => sum + rows, 0),
+      4,
+      'the new database got the spooled rows and the new one',
+    );
+    assert.equal(writer.stats().written, 3);
+    assert.equal(writer.stats().replayed, 3);
+    assert.equal(writer.stats().spooledRows, 0);
+  });
+
   it('close does not wait for a database that is still opening: the rows go to the spool', async () => {
     let opened: Promise<Database> | undefined;
     let release: () => void = () => undefined;

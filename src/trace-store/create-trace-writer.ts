@@ -71,20 +71,37 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
     options.onError?.(error, what);
   }
 
+  // A database whose serving process died (embedded PGlite's child: a crash, the OOM killer) is
+  // closed (releasing its directory's lock) and opened afresh at the next attempt; meanwhile rows
+  // go to the spool, to be replayed into the new one.
+  let releasing: Promise<void> | undefined;
+  function forget(lost: Database, error: Error) {
+    if (database !== lost) return;
+    database = undefined;
+    fail(error, 'lost');
+    releasing = lost
+      .close()
+      .catch((closeError: unknown) => options.onError?.(closeError, 'close'))
+      .finally(() => {
+        releasing = undefined;
+      });
+  }
+
   async function ensureDatabase(): Promise<Database | undefined> {
     if (database) return database;
     // Shutting down while the database is still opening (PGlite's first start can take seconds):
     // do not wait for it; the rows go to the spool and the next start replays them.
     if (closing && connecting) return undefined;
     if (Date.now() < retryAt) return undefined;
-    connecting ??= options
-      .connect()
+    connecting ??= (releasing ?? Promise.resolve())
+      .then(() => options.connect())
       .then(async (opened) => {
         if (closed) {
           await opened.close().catch(() => undefined);
           return undefined;
         }
         database = opened;
+        opened.onLost?.((error) => forget(opened, error));
         return opened;
       })
       .catch((error: unknown) => {

@@ -23,6 +23,12 @@ export interface Database {
    * text format), as one statement: every row lands or none does.
    */
   copyFrom?(sql: string, data: string): Promise<void>;
+  /**
+   * Embedded PGlite only: `listener` is called once if the process serving the database ends
+   * without being closed (it crashed, or was killed). The object then refuses every statement; its
+   * owner closes it and opens a new one.
+   */
+  onLost?(listener: (error: Error) => void): void;
   close(): Promise<void>;
 }
 

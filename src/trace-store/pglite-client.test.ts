@@ -104,6 +104,21 @@ describe('openPgliteInChildProcess', () => {
     }
   });
 
+  it('tells its owner when its child dies unclosed, then refuses every statement', async () => {
+    let child = 0;
+    const database = await openPgliteInChildProcess('memory://', {
+      onServing: (pid) => (child = pid),
+    });
+    const lost = new Promise<Error>((resolve) => database.onLost?.(resolve));
+    // An idle child does not keep the process alive (a gateway's server does): this timer does.
+    const alive = setInterval(() => undefined, 1000);
+    process.kill(child, 'SIGKILL');
+    const error = await lost.finally(() => clearInterval(alive));
+    assert.match(error.message, /exited \(SIGKILL\)/);
+    await assert.rejects(database.query('SELECT 1'), /exited/);
+    await database.close();
+  });
+
   it('ends its child when the process that opened it dies without closing it', async () => {
     // A gateway killed with SIGKILL: its child sees the channel close, closes PGlite and ends.
     const script = `import(${JSON.stringify(new URL('./pglite-client.ts', import.meta.url).href)}).then(async (m) => {

@@ -103,6 +103,8 @@ function openInChild(data: PgliteChildData, onServing?: (pid: number) => void): 
   >();
   let nextId = 1;
   let failure: Error | undefined;
+  /** The child answered its first message: the database is open. */
+  let opened = false;
 
   // Referenced (keeps the gateway alive) only while a statement is in flight, and while closing
   // until the child has ended.
@@ -133,9 +135,13 @@ function openInChild(data: PgliteChildData, onServing?: (pid: number) => void): 
     else waiter.resolve(reply.rows ?? []);
   });
   child.on('error', (error) => settleAll(error));
-  child.on('exit', (code, signal) =>
-    settleAll(new Error(`the PGlite child process exited (${signal ?? `code ${code}`})`)),
-  );
+  const lostListeners: ((error: Error) => void)[] = [];
+  child.on('exit', (code, signal) => {
+    const error = new Error(`the PGlite child process exited (${signal ?? `code ${code}`})`);
+    settleAll(error);
+    // Ended without being closed, after it had opened: its owner must open a new one.
+    if (!closingStarted && opened) for (const listener of lostListeners.splice(0)) listener(error);
+  });
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
@@ -170,6 +176,9 @@ function openInChild(data: PgliteChildData, onServing?: (pid: number) => void): 
       await send({ id: nextId++, op: 'copy', sql, data });
     },
     withConnection: (work) => work(database),
+    onLost(listener) {
+      lostListeners.push(listener);
+    },
     close() {
       // The child closes PGlite, answers and ends; wait for it to be gone.
       if (!closing) {
@@ -183,6 +192,7 @@ function openInChild(data: PgliteChildData, onServing?: (pid: number) => void): 
 
   return ready.then(
     () => {
+      opened = true;
       if (child.pid !== undefined) onServing?.(child.pid);
       return database;
     },
