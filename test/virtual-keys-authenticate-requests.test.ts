@@ -10,6 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startEmulator, type Emulator } from '../emulator/index.js';
+import { createKeyStore } from '../src/keys/key-store.js';
+import { openPgliteInChildProcess } from '../src/trace-store/pglite-client.js';
 import { createTestSchema, type TestSchema } from './helpers/postgres-schema.js';
 import { configFor, startGateway, type TestGateway } from './helpers/start-gateway.js';
 
@@ -221,21 +223,42 @@ describe('virtual keys', () => {
 });
 
 describe('virtual keys on embedded PGlite (no database.url)', () => {
-  it('creates, uses and revokes a key with the keys in <pgliteDir>-keys', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'switchyard-keys-lite-'));
-    const emulator = await startEmulator({ kind: 'openai' });
-    const gateway = await startGateway(
+  const startLite = (directory: string, emulator: Emulator) =>
+    startGateway(
       configFor(
         { upstream: { baseUrl: `${emulator.url}/v1` } },
         { fast: [{ provider: 'upstream', model: 'gpt-4o-mini' }] },
         {
           database: { pgliteDir: join(directory, 'pglite') },
-          traces: { enabled: false },
+          traces: { enabled: true, spoolDir: join(directory, 'spool'), flushIntervalMs: 50 },
           admin: { apiKey: adminKey },
           keys: { cacheTtlMs: 0 },
         },
       ),
     );
+  // The trace store connects in the background, its migrations queued behind the key store's; a
+  // gateway closed before that spools its rows and closes the late handle on its own, after close()
+  // has returned. Waiting for a written row keeps the directory's end state deterministic.
+  const rowsWritten = async (baseUrl: string, rows: number) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const text = await (await fetch(`${baseUrl}/metrics`)).text();
+      const written = /^switchyard_trace_rows_written_total(?:\{[^}]*\})? (\d+)/m.exec(text);
+      if (Number(written?.[1] ?? 0) >= rows) return;
+      if (Date.now() > deadline) throw new Error(`${rows} trace rows not written within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const ask = (baseUrl: string, apiKey: string) =>
+    new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey, maxRetries: 0 }).chat.completions.create({
+      model: 'fast',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+
+  it('creates, uses and revokes a key kept in the one embedded database the traces use', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchyard-keys-lite-'));
+    const emulator = await startEmulator({ kind: 'openai' });
+    const gateway = await startLite(directory, emulator);
     try {
       const created = await fetch(`${gateway.url}/admin/keys`, {
         method: 'POST',
@@ -244,29 +267,87 @@ describe('virtual keys on embedded PGlite (no database.url)', () => {
       });
       assert.equal(created.status, 201);
       const key = (await created.json()) as { id: string; secret: string };
-      const client = new OpenAI({
-        baseURL: `${gateway.url}/v1`,
-        apiKey: key.secret,
-        maxRetries: 0,
-      });
-      await client.chat.completions.create({
-        model: 'fast',
-        messages: [{ role: 'user', content: 'hi' }],
-      });
+      await ask(gateway.url, key.secret);
       await fetch(`${gateway.url}/admin/keys/${key.id}`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${adminKey}` },
       });
-      await assert.rejects(
-        client.chat.completions.create({
-          model: 'fast',
-          messages: [{ role: 'user', content: 'hi' }],
-        }),
-        OpenAI.AuthenticationError,
-      );
-      assert.ok((await readdir(directory)).includes('pglite-keys'));
+      await assert.rejects(ask(gateway.url, key.secret), OpenAI.AuthenticationError);
+      await rowsWritten(gateway.url, 2);
     } finally {
       await gateway.close();
+      await emulator.close();
+    }
+    try {
+      // One database directory: no `pglite-keys` beside it. The key and the request's trace are
+      // both in it.
+      assert.deepEqual(
+        (await readdir(directory)).filter((name) => name.startsWith('pglite')).sort(),
+        ['pglite'],
+      );
+      const database = await openPgliteInChildProcess(join(directory, 'pglite'));
+      try {
+        const { rows: keys } = await database.query<{ user_id: string; revoked: boolean }>(
+          'SELECT user_id, revoked_at IS NOT NULL AS revoked FROM gateway_keys',
+        );
+        assert.deepEqual(keys, [{ user_id: 'lite', revoked: true }]);
+        // The answered request (the refused one is traced too, with no user).
+        const { rows: traces } = await database.query<{ user_id: string }>(
+          'SELECT user_id FROM llm_traces WHERE user_id IS NOT NULL',
+        );
+        assert.deepEqual(traces, [{ user_id: 'lite' }]);
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('imports the keys an earlier version kept in <pgliteDir>-keys, once, and renames that directory', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchyard-keys-upgrade-'));
+    const emulator = await startEmulator({ kind: 'openai' });
+    try {
+      // The earlier layout: a database of its own in the sibling directory.
+      const legacy = await openPgliteInChildProcess(join(directory, 'pglite-keys'));
+      const store = await createKeyStore(legacy);
+      const kept = await store.create({ user: 'before-upgrade', models: ['fast'], dailyUsd: 5 });
+      const revoked = await store.create({ team: 'gone' });
+      await store.revoke(revoked.key.id);
+      await legacy.close();
+
+      const gateway = await startLite(directory, emulator);
+      try {
+        await ask(gateway.url, kept.secret);
+        await assert.rejects(ask(gateway.url, revoked.secret), OpenAI.AuthenticationError);
+        const listed = await fetch(`${gateway.url}/admin/keys?includeRevoked=true`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        });
+        const { data } = (await listed.json()) as {
+          data: { id: string; user?: string; models?: string[]; dailyUsd?: number }[];
+        };
+        const upgraded = data.find((key) => key.id === kept.key.id);
+        assert.deepEqual(
+          { user: upgraded?.user, models: upgraded?.models, dailyUsd: upgraded?.dailyUsd },
+          { user: 'before-upgrade', models: ['fast'], dailyUsd: 5 },
+        );
+        assert.ok(data.some((key) => key.id === revoked.key.id));
+        await rowsWritten(gateway.url, 2);
+      } finally {
+        await gateway.close();
+      }
+      const names = (await readdir(directory)).filter((name) => name.startsWith('pglite')).sort();
+      assert.deepEqual(names, ['pglite', 'pglite-keys.imported']);
+
+      // A restart does not import again; the keys are in the one database now.
+      const restarted = await startLite(directory, emulator);
+      try {
+        await ask(restarted.url, kept.secret);
+        await rowsWritten(restarted.url, 1);
+      } finally {
+        await restarted.close();
+      }
+    } finally {
       await emulator.close();
       await rm(directory, { recursive: true, force: true });
     }

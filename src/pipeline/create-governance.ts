@@ -4,7 +4,9 @@
 import type { Logger } from 'pino';
 import type { SwitchyardConfig } from '../config/config-schema.js';
 import { createKeyService, type KeyService } from '../keys/key-service.js';
+import { keyMigrations } from '../keys/key-migrations.js';
 import { createKeyStore } from '../keys/key-store.js';
+import { importLegacyKeyDirectory } from '../keys/legacy-key-directory.js';
 import { createAlertDispatcher, type AlertDispatcher } from '../limits/alert-dispatcher.js';
 import type { LimitStore } from '../limits/limit-store.js';
 import { createMemoryLimitStore } from '../limits/memory/memory-limit-store.js';
@@ -12,6 +14,7 @@ import { createRedisLimitStore, type RedisLimitStore } from '../limits/redis/red
 import { createSpendGuard } from '../limits/spend-guard.js';
 import { createTokenLimiter } from '../limits/token-limiter.js';
 import { openDatabase, type Database } from '../trace-store/database.js';
+import { openSharedEmbeddedDatabase } from '../trace-store/share-embedded-database.js';
 import type { Stage } from './stage.js';
 import { createAuthenticateStage } from './stages/authenticate.js';
 import { createRateLimitStage } from './stages/rate-limit.js';
@@ -103,17 +106,35 @@ export function createGovernance(config: SwitchyardConfig, logger: Logger): Gove
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
 
-  // PostgreSQL: a small pool of its own on the configured database. Embedded PGlite allows one
-  // instance per directory and the trace store holds `pgliteDir`, so keys use a sibling directory.
+  // PostgreSQL: a small pool of its own on the configured database. Embedded PGlite: the database
+  // the trace store uses (one child process serves both; share-embedded-database.ts), after copying
+  // in the keys an earlier version kept in `<pgliteDir>-keys`. In memory (tests): one of its own.
+  async function openKeyDatabase(): Promise<Database> {
+    const { url, pgliteDir } = config.database;
+    if (url === undefined && !pgliteDir.startsWith('memory://')) {
+      const database = await openSharedEmbeddedDatabase(config.database, keyMigrations);
+      try {
+        const imported = await importLegacyKeyDirectory(database, pgliteDir);
+        if (imported)
+          logger.info(imported, "imported the keys of an earlier version's key database");
+      } catch (error) {
+        await database.close().catch(() => undefined);
+        throw error;
+      }
+      return database;
+    }
+    return openDatabase({
+      ...(url !== undefined ? { url } : {}),
+      pgliteDir: `${pgliteDir}-keys`,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      pgliteSharedBuffersMb: config.database.pgliteSharedBuffersMb,
+      maxConnections: 4,
+    });
+  }
+
   async function connectKeyDatabase(delayMs: number): Promise<void> {
     try {
-      const database = await openDatabase({
-        ...(config.database.url !== undefined ? { url: config.database.url } : {}),
-        pgliteDir: `${config.database.pgliteDir}-keys`,
-        statementTimeoutMs: config.database.statementTimeoutMs,
-        pgliteSharedBuffersMb: config.database.pgliteSharedBuffersMb,
-        maxConnections: 4,
-      });
+      const database = await openKeyDatabase();
       try {
         keys.attachStore(await createKeyStore(database));
       } catch (error) {

@@ -2,11 +2,9 @@
 // embedded PGlite), migrations at start (retried in the background while the database is down),
 // the batching writer and its disk spool.
 
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { DatabaseConfig, TracesConfig } from '../config/observability-schema.js';
 import { openDatabase, runMigrations, type Database, type Migration } from './database.js';
-import { lockPgliteDir } from './pglite-lock.js';
+import { openSharedEmbeddedDatabase } from './share-embedded-database.js';
 import { createTraceSpool } from './trace-spool.js';
 import { traceMigrations } from './trace-migrations.js';
 import { createTraceWriter, type TraceWriter } from './create-trace-writer.js';
@@ -22,8 +20,10 @@ export interface TraceStoreOptions {
 }
 
 /**
- * Opens the configured database and applies the migrations; closes it again if they fail. Scripts
- * and tests may leave out PGlite's shared_buffers (PostgreSQL's default then).
+ * Opens the configured database and applies the migrations; closes it again if they fail. An
+ * embedded directory is shared by every owner in this process (share-embedded-database.ts): the
+ * key store's migrations go into the same database. Scripts and tests may leave out PGlite's
+ * shared_buffers (PostgreSQL's default then).
  */
 export async function openTraceDatabase(
   database: Omit<DatabaseConfig, 'pgliteSharedBuffersMb'> & {
@@ -31,34 +31,24 @@ export async function openTraceDatabase(
   },
   extraMigrations: readonly Migration[] = [],
 ): Promise<Database> {
-  const embedded = database.url === undefined && !database.pgliteDir.startsWith('memory://');
-  if (embedded) await mkdir(dirname(database.pgliteDir), { recursive: true });
-  const unlock = embedded ? await lockPgliteDir(database.pgliteDir) : async () => undefined;
-  let opened: Database | undefined;
+  const migrations = [...traceMigrations, ...extraMigrations];
+  if (database.url === undefined && !database.pgliteDir.startsWith('memory://')) {
+    return openSharedEmbeddedDatabase(database, migrations);
+  }
+  const opened = await openDatabase({
+    ...(database.url !== undefined ? { url: database.url } : {}),
+    pgliteDir: database.pgliteDir,
+    statementTimeoutMs: database.statementTimeoutMs,
+    maxConnections: database.maxConnections,
+    pgliteSharedBuffersMb: database.pgliteSharedBuffersMb,
+  });
   try {
-    opened = await openDatabase({
-      ...(database.url !== undefined ? { url: database.url } : {}),
-      pgliteDir: database.pgliteDir,
-      statementTimeoutMs: database.statementTimeoutMs,
-      maxConnections: database.maxConnections,
-      pgliteSharedBuffersMb: database.pgliteSharedBuffersMb,
-    });
-    await runMigrations(opened, [...traceMigrations, ...extraMigrations]);
+    await runMigrations(opened, migrations);
   } catch (error) {
-    await opened?.close().catch(() => undefined);
-    await unlock();
+    await opened.close().catch(() => undefined);
     throw error;
   }
-  const close = opened.close.bind(opened);
-  return Object.assign(opened, {
-    async close() {
-      try {
-        await close();
-      } finally {
-        await unlock();
-      }
-    },
-  });
+  return opened;
 }
 
 export function createTraceStore(options: TraceStoreOptions): TraceWriter {
