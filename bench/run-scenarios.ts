@@ -120,7 +120,7 @@ async function checkTarget(name: TargetName, url: string, scenario: Scenario): P
  * the background, on the gateway's event loop, for seconds on a busy machine). Measuring then would
  * time the start-up, so wait until a trace row was written (the check request's), as /metrics says.
  */
-async function waitForTraceStore(gatewayUrl: string, progress: (line: string) => void) {
+export async function waitForTraceStore(gatewayUrl: string, progress: (line: string) => void) {
   const startedAt = performance.now();
   for (let tries = 0; tries < 600; tries++) {
     const response = await request(`${gatewayUrl}/metrics`);
