@@ -33,7 +33,12 @@ export const databaseSchema = z.strictObject({
 export const tracesSchema = z.strictObject({
   enabled: z.boolean().default(true),
   flushIntervalMs: z.number().int().positive().default(1_000),
-  batchSize: z.number().int().positive().max(2_000).default(500),
+  /**
+   * Rows per statement; absent → 2,000 on embedded PGlite, 500 on PostgreSQL (traceBatchSize). On
+   * PGlite each statement costs ~10 ms of fixed work (the rollup triggers' statements, in WASM):
+   * ~60 µs a row in 500-row batches, ~42 in 2,000-row ones (BENCHMARKS.md, tenth session).
+   */
+  batchSize: z.number().int().positive().max(2_000).optional(),
   /** First retry delay after the database failed (doubles up to 30 s). */
   retryDelayMs: z.number().int().positive().default(1_000),
   /** Rows held in memory; beyond it they go straight to the spool file. */

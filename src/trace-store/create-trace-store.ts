@@ -51,6 +51,11 @@ export async function openTraceDatabase(
   return opened;
 }
 
+/** Rows per statement: the configured size, else 2,000 on embedded PGlite and 500 on PostgreSQL. */
+export function traceBatchSize(database: DatabaseConfig, traces: TracesConfig): number {
+  return traces.batchSize ?? (database.url === undefined ? 2_000 : 500);
+}
+
 export function createTraceStore(options: TraceStoreOptions): TraceWriter {
   const spool = createTraceSpool({
     dir: options.traces.spoolDir,
@@ -59,7 +64,7 @@ export function createTraceStore(options: TraceStoreOptions): TraceWriter {
   return createTraceWriter({
     connect: () => openTraceDatabase(options.database, options.extraMigrations),
     spool,
-    batchSize: options.traces.batchSize,
+    batchSize: traceBatchSize(options.database, options.traces),
     flushIntervalMs: options.traces.flushIntervalMs,
     queueLimit: options.traces.queueLimit,
     retryDelayMs: options.retryDelayMs ?? options.traces.retryDelayMs,

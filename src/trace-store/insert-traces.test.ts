@@ -11,7 +11,7 @@ import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-da
 import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
-import { copyRows, insertTraces } from './insert-traces.js';
+import { copyRows, copyRowsInTurns, copyRowsPerTurn, insertTraces } from './insert-traces.js';
 
 /** Every field set to a value of its own, so a column read from the wrong field shows. */
 function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
@@ -271,6 +271,32 @@ for (const kind of ['postgres', 'pglite'] as const) {
         );
         assert.deepEqual(rows[0], { requests: '3', input: '3600' });
       });
+
+      it("builds a big batch's COPY text over several turns of the event loop, and loads it whole", async () => {
+        const copyFrom = database.copyFrom!.bind(database);
+        let turned = false;
+        let turnedBeforeCopy: boolean | undefined;
+        const spy: Database = {
+          ...database,
+          async copyFrom(sql, data) {
+            turnedBeforeCopy = turned;
+            await copyFrom(sql, data);
+          },
+        };
+        const batch = Array.from({ length: copyRowsPerTurn * 4 + 1 }, () =>
+          record({ feature: 'big-batch' }),
+        );
+        // The session setting of a new Database object goes first (a statement of its own).
+        await insertTraces(spy, [record({ feature: 'big-batch' })]);
+        setImmediate(() => (turned = true));
+        await insertTraces(spy, batch);
+        assert.equal(turnedBeforeCopy, true, 'an immediate ran while the text was built');
+        const { rows } = await database.query<{ n: number; requests: string }>(
+          `SELECT (SELECT count(*)::int FROM llm_traces WHERE feature = 'big-batch') AS n,
+                  (SELECT sum(requests)::text FROM llm_traces_daily WHERE feature = 'big-batch') AS requests`,
+        );
+        assert.deepEqual(rows[0], { n: batch.length + 1, requests: String(batch.length + 1) });
+      });
     }
   });
 }
@@ -289,5 +315,13 @@ describe('COPY text rows of a trace batch', () => {
     assert.equal(text.split('\n').length, 2, 'escaped newlines do not split the row');
     assert.ok(text.includes('a\\tb\\\\c\\nd\\re'), 'escaped, NUL dropped');
     assert.equal(copyRows([]), '');
+  });
+
+  it('is the same text when built in turns', async () => {
+    const records = Array.from({ length: copyRowsPerTurn * 2 + 3 }, (_, index) =>
+      record({ requestId: `turns-${index}` }),
+    );
+    assert.equal(await copyRowsInTurns(records), copyRows(records));
+    assert.equal(await copyRowsInTurns([]), '');
   });
 });

@@ -12,6 +12,7 @@
 // a duplicate, so a batch it refuses (a replay of a batch that had landed) goes through the INSERT,
 // without the CTE: the trigger rolls up what it inserted.
 
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
 
@@ -178,6 +179,23 @@ export function copyRows(records: readonly TraceRecord[]): string {
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
+/**
+ * Rows of COPY text built per turn of the event loop: a big embedded batch (2,000 rows, ~2.3 µs a
+ * row on this host) would otherwise hold the loop ~5 ms at once; in slices it yields every ~0.6 ms.
+ */
+export const copyRowsPerTurn = 250;
+
+/** copyRows over a batch of any size, yielding to the event loop between slices. */
+export async function copyRowsInTurns(records: readonly TraceRecord[]): Promise<string> {
+  if (records.length <= copyRowsPerTurn) return copyRows(records);
+  let text = '';
+  for (let start = 0; start < records.length; start += copyRowsPerTurn) {
+    if (start > 0) await setImmediatePromise();
+    text += copyRows(records.slice(start, start + copyRowsPerTurn));
+  }
+  return text;
+}
+
 /** Databases whose session has the trigger rollup switched on (PGlite: one session per database). */
 const triggerRollupOn = new WeakSet<Database>();
 
@@ -199,7 +217,7 @@ export async function insertTraces(
       triggerRollupOn.add(database);
     }
     try {
-      await database.copyFrom(copySql, copyRows(records));
+      await database.copyFrom(copySql, await copyRowsInTurns(records));
       return;
     } catch {
       // A duplicate request_id (a replay), or any row COPY refused: the INSERT path decides.
