@@ -73,8 +73,9 @@ describe('openSharedEmbeddedDatabase', () => {
           ['901-alpha', '902-beta'],
         );
 
-        // One owner closing leaves the other's database open.
+        // One owner closing leaves the other's database open; its own handle refuses.
         await first.close();
+        await assert.rejects(first.query('SELECT 1'), /was closed/);
         assert.equal(existsSync(`${dir}.lock`), true, 'still locked while an owner remains');
         assert.deepEqual((await second.query('SELECT count(*)::int AS n FROM alpha')).rows, [
           { n: 1 },
@@ -132,7 +133,7 @@ describe('openSharedEmbeddedDatabase', () => {
           assert.equal(children.length, 1, `one new child: ${children.join(' ')}`);
           assert.notEqual(children[0], child);
           assert.deepEqual((await second!.query('SELECT id FROM alpha')).rows, [{ id: 5 }]);
-          await assert.rejects(owners[0]!.query('SELECT 1'), /exited/);
+          await assert.rejects(owners[0]!.query('SELECT 1'), /was closed/);
         } finally {
           await first!.close();
           await second!.close();

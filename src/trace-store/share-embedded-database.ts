@@ -107,13 +107,18 @@ export async function openSharedEmbeddedDatabase(
     return closing;
   }
 
+  // A closed handle refuses statements, as a closed database does, though its child may still
+  // serve the other owners.
+  const refused = () => Promise.reject(new Error(`the embedded database ${key} was closed`));
   const copyFrom = database.copyFrom?.bind(database);
   const handle: Database = {
     kind: database.kind,
-    query: (sql, params) => database.query(sql, params),
-    exec: (sql) => database.exec(sql),
+    query: (sql, params) => (closed ? refused() : database.query(sql, params)),
+    exec: (sql) => (closed ? refused() : database.exec(sql)),
     withConnection: (work) => work(handle),
-    ...(copyFrom ? { copyFrom: (sql: string, data: string) => copyFrom(sql, data) } : {}),
+    ...(copyFrom
+      ? { copyFrom: (sql: string, data: string) => (closed ? refused() : copyFrom(sql, data)) }
+      : {}),
     onLost(listener) {
       database.onLost?.((error) => {
         if (!closed) listener(error);
