@@ -51,7 +51,8 @@ interface KeyRow {
   revoked_at: Date | string | null;
 }
 
-const columns =
+/** The columns of gateway_keys, in the order the store reads them. */
+export const keyColumns =
   'id, key_hash, key_prefix, name, user_id, team, tier, models, region, residency, daily_usd, created_at, revoked_at';
 
 function toIso(value: Date | string): string {
@@ -88,7 +89,7 @@ export async function createKeyStore(database: Database): Promise<KeyStore> {
       const secret = generateKeySecret();
       const { rows } = await database.query<KeyRow>(
         `INSERT INTO gateway_keys (id, key_hash, key_prefix, name, user_id, team, tier, models, region, residency, daily_usd)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${columns}`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${keyColumns}`,
         [
           generateKeyId(),
           hashKeySecret(secret).toString('hex'),
@@ -110,7 +111,7 @@ export async function createKeyStore(database: Database): Promise<KeyStore> {
     async list(options = {}) {
       const where = options.includeRevoked ? '' : 'WHERE revoked_at IS NULL';
       const { rows } = await database.query<KeyRow>(
-        `SELECT ${columns} FROM gateway_keys ${where} ORDER BY created_at, id`,
+        `SELECT ${keyColumns} FROM gateway_keys ${where} ORDER BY created_at, id`,
       );
       return rows.map(fromRow);
     },
@@ -120,14 +121,14 @@ export async function createKeyStore(database: Database): Promise<KeyStore> {
         [id],
       );
       const { rows } = await database.query<KeyRow>(
-        `SELECT ${columns} FROM gateway_keys WHERE id = $1`,
+        `SELECT ${keyColumns} FROM gateway_keys WHERE id = $1`,
         [id],
       );
       return rows[0] ? fromRow(rows[0]) : undefined;
     },
     async findByHash(hashHex) {
       const { rows } = await database.query<KeyRow>(
-        `SELECT ${columns} FROM gateway_keys WHERE key_hash = $1`,
+        `SELECT ${keyColumns} FROM gateway_keys WHERE key_hash = $1`,
         [hashHex],
       );
       const row = rows[0];

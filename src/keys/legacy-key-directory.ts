@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import type { Database } from '../trace-store/database.js';
 import { openSharedEmbeddedDatabase } from '../trace-store/share-embedded-database.js';
 import { keyMigrations } from './key-migrations.js';
-
-const columns =
-  'id, key_hash, key_prefix, name, user_id, team, tier, models, region, residency, daily_usd, created_at, revoked_at';
+import { keyColumns } from './key-store.js';
 
 /** The directory an earlier version kept the embedded keys in. */
 export function legacyKeyDirectory(pgliteDir: string): string {
@@ -35,12 +33,12 @@ export async function importLegacyKeyDirectory(
   let imported = 0;
   try {
     const { rows } = await legacy.query<Record<string, unknown>>(
-      `SELECT ${columns} FROM gateway_keys ORDER BY created_at, id`,
+      `SELECT ${keyColumns} FROM gateway_keys ORDER BY created_at, id`,
     );
     keys = rows.length;
     for (const row of rows) {
       const { rows: inserted } = await into.query(
-        `INSERT INTO gateway_keys (${columns})
+        `INSERT INTO gateway_keys (${keyColumns})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13)
          ON CONFLICT DO NOTHING RETURNING id`,
         [
