@@ -35,8 +35,9 @@ export const tracesSchema = z.strictObject({
   flushIntervalMs: z.number().int().positive().default(1_000),
   /**
    * Rows per statement; absent → 2,000 on embedded PGlite, 500 on PostgreSQL (traceBatchSize). On
-   * PGlite each statement costs ~10 ms of fixed work (the rollup triggers' statements, in WASM):
-   * ~60 µs a row in 500-row batches, ~42 in 2,000-row ones (BENCHMARKS.md, tenth session).
+   * PGlite a statement's fixed cost and its rollup triggers' upserts (one per group of the batch)
+   * run in WASM: ~60 µs a row in 500-row batches of varied rows, ~42 in 2,000-row ones
+   * (BENCHMARKS.md, tenth session).
    */
   batchSize: z.number().int().positive().max(2_000).optional(),
   /** First retry delay after the database failed (doubles up to 30 s). */
