@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -300,6 +300,34 @@ describe('virtual keys on embedded PGlite (no database.url)', () => {
         await database.close();
       }
     } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("serves new keys when an earlier version's <pgliteDir>-keys cannot be imported, and leaves it for the next start", async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchyard-keys-broken-'));
+    const emulator = await startEmulator({ kind: 'openai' });
+    try {
+      // Not a database PGlite can open: a version file and nothing else.
+      await mkdir(join(directory, 'pglite-keys'), { recursive: true });
+      await writeFile(join(directory, 'pglite-keys', 'PG_VERSION'), 'not a database\n');
+      const gateway = await startLite(directory, emulator);
+      try {
+        const created = await fetch(`${gateway.url}/admin/keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ user: 'after-failed-import' }),
+        });
+        assert.equal(created.status, 201);
+        await ask(gateway.url, ((await created.json()) as { secret: string }).secret);
+        await rowsWritten(gateway.url, 1);
+      } finally {
+        await gateway.close();
+      }
+      const names = (await readdir(directory)).filter((name) => name.startsWith('pglite')).sort();
+      assert.deepEqual(names, ['pglite', 'pglite-keys'], 'left as it was');
+    } finally {
+      await emulator.close();
       await rm(directory, { recursive: true, force: true });
     }
   });

@@ -6,7 +6,7 @@ import type { SwitchyardConfig } from '../config/config-schema.js';
 import { createKeyService, type KeyService } from '../keys/key-service.js';
 import { keyMigrations } from '../keys/key-migrations.js';
 import { createKeyStore } from '../keys/key-store.js';
-import { importLegacyKeyDirectory } from '../keys/legacy-key-directory.js';
+import { importLegacyKeyDirectory, legacyKeyDirectory } from '../keys/legacy-key-directory.js';
 import { createAlertDispatcher, type AlertDispatcher } from '../limits/alert-dispatcher.js';
 import type { LimitStore } from '../limits/limit-store.js';
 import { createMemoryLimitStore } from '../limits/memory/memory-limit-store.js';
@@ -113,14 +113,19 @@ export function createGovernance(config: SwitchyardConfig, logger: Logger): Gove
     const { url, pgliteDir } = config.database;
     if (url === undefined && !pgliteDir.startsWith('memory://')) {
       const database = await openSharedEmbeddedDatabase(config.database, keyMigrations);
-      try {
-        const imported = await importLegacyKeyDirectory(database, pgliteDir);
-        if (imported)
-          logger.info(imported, "imported the keys of an earlier version's key database");
-      } catch (error) {
-        await database.close().catch(() => undefined);
-        throw error;
-      }
+      // A failed import leaves the old directory as it was for the next start; the keys created
+      // since work meanwhile, the old ones get 401 until then.
+      await importLegacyKeyDirectory(database, pgliteDir).then(
+        (imported) => {
+          if (imported)
+            logger.info(imported, "imported the keys of an earlier version's key database");
+        },
+        (error: unknown) =>
+          logger.error(
+            { err: error, directory: legacyKeyDirectory(pgliteDir) },
+            "could not import the keys of an earlier version's key database: its keys are refused until a start imports them",
+          ),
+      );
       return database;
     }
     return openDatabase({
