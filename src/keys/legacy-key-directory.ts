@@ -13,9 +13,9 @@ import { openSharedEmbeddedDatabase } from '../trace-store/share-embedded-databa
 import { keyMigrations } from './key-migrations.js';
 import { keyColumns } from './key-store.js';
 
-/** The directory an earlier version kept the embedded keys in. */
+/** The directory an earlier version kept the embedded keys in (its very formula). */
 export function legacyKeyDirectory(pgliteDir: string): string {
-  return `${pgliteDir.replace(/\/+$/, '')}-keys`;
+  return `${pgliteDir}-keys`;
 }
 
 /**
