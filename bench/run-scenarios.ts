@@ -94,7 +94,11 @@ function urlOf(targets: ScenarioTargets, target: TargetName): string {
 }
 
 /** One request per target before measuring: a misconfigured target fails loudly, not as numbers. */
-async function checkTarget(name: TargetName, url: string, scenario: Scenario): Promise<void> {
+export async function checkTarget(
+  name: TargetName,
+  url: string,
+  scenario: Scenario,
+): Promise<void> {
   const benchRequest = requestFor(scenario, name);
   const response = await request(url + benchRequest.path, {
     method: 'POST',

@@ -249,6 +249,16 @@ describe('virtual keys on embedded PGlite (no database.url)', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
+  /** A key created through the admin API (201), with its secret. */
+  const createKey = async (baseUrl: string, user: string) => {
+    const created = await fetch(`${baseUrl}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user }),
+    });
+    assert.equal(created.status, 201);
+    return (await created.json()) as { id: string; secret: string };
+  };
   const ask = (baseUrl: string, apiKey: string) =>
     new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey, maxRetries: 0 }).chat.completions.create({
       model: 'fast',
@@ -260,13 +270,7 @@ describe('virtual keys on embedded PGlite (no database.url)', () => {
     const emulator = await startEmulator({ kind: 'openai' });
     const gateway = await startLite(directory, emulator);
     try {
-      const created = await fetch(`${gateway.url}/admin/keys`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ user: 'lite' }),
-      });
-      assert.equal(created.status, 201);
-      const key = (await created.json()) as { id: string; secret: string };
+      const key = await createKey(gateway.url, 'lite');
       await ask(gateway.url, key.secret);
       await fetch(`${gateway.url}/admin/keys/${key.id}`, {
         method: 'DELETE',
@@ -313,13 +317,7 @@ describe('virtual keys on embedded PGlite (no database.url)', () => {
       await writeFile(join(directory, 'pglite-keys', 'PG_VERSION'), 'not a database\n');
       const gateway = await startLite(directory, emulator);
       try {
-        const created = await fetch(`${gateway.url}/admin/keys`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ user: 'after-failed-import' }),
-        });
-        assert.equal(created.status, 201);
-        await ask(gateway.url, ((await created.json()) as { secret: string }).secret);
+        await ask(gateway.url, (await createKey(gateway.url, 'after-failed-import')).secret);
         await rowsWritten(gateway.url, 1);
       } finally {
         await gateway.close();

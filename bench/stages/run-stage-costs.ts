@@ -15,14 +15,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { request } from 'undici';
 import { stringify } from 'yaml';
 import { gatewayNodeFlags } from '../../src/cli/node-flags.js';
 import { baseGatewayConfig } from '../gateway-config.js';
 import { readCpuSnapshot } from '../load/process-cpu.js';
 import { runMaxRate } from '../load/run-max-rate.js';
 import { machineInfo } from '../machine-info.js';
-import { waitForTraceStore } from '../run-scenarios.js';
+import { checkTarget, waitForTraceStore } from '../run-scenarios.js';
 import { repoRoot } from '../runtime.js';
 import { allScenarios } from '../scenarios/all-scenarios.js';
 import { findFreePort, startChild, type BenchChild } from '../start-child.js';
@@ -65,19 +64,6 @@ const directory = mkdtempSync(join(tmpdir(), 'switchyard-stages-'));
 const children: BenchChild[] = [];
 const cleanUp = () => rmSync(directory, { recursive: true, force: true });
 process.once('exit', cleanUp);
-
-async function check(
-  child: BenchChild,
-  path: string,
-  body: string,
-  headers: Record<string, string>,
-) {
-  const response = await request(child.url + path, { method: 'POST', body, headers });
-  const text = await response.body.text();
-  if (response.statusCode !== 200) {
-    throw new Error(`${child.name} answered ${response.statusCode}: ${text.slice(0, 300)}`);
-  }
-}
 
 try {
   const machine = machineInfo();
@@ -128,7 +114,11 @@ try {
     targets.push({ name: variant.name, child, request: scenario.gatewayRequest });
   }
   for (const target of targets) {
-    await check(target.child, target.request.path, target.request.body, target.request.headers);
+    await checkTarget(
+      target.name === 'bare-proxy' ? 'bare-proxy' : 'gateway',
+      target.child.url,
+      scenario,
+    );
     if (target.name !== 'bare-proxy') await waitForTraceStore(target.child.url, log);
   }
   for (const target of targets) {
