@@ -245,6 +245,27 @@ describe('faults', () => {
     assert.ok((times.at(-1) ?? 0) - (times[0] ?? 0) >= 15 * (times.length - 1) - 5);
   });
 
+  test('endDelayMs: [DONE] arrives at once, the body ends that much later', async () => {
+    emulator.setFaults({ endDelayMs: 300 });
+    const started = performance.now();
+    const response = await fetch(`${emulator.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages, stream: true }),
+    });
+    let text = '';
+    let doneAt = 0;
+    const decoder = new TextDecoder();
+    for await (const piece of response.body!) {
+      text += decoder.decode(piece, { stream: true });
+      if (doneAt === 0 && text.endsWith('data: [DONE]\n\n')) doneAt = performance.now() - started;
+    }
+    const endedAt = performance.now() - started;
+    assert.ok(doneAt > 0, 'the stream carried [DONE]');
+    assert.ok(endedAt - doneAt >= 250, `[DONE] at ${doneAt} ms, end at ${endedAt} ms`);
+    assert.equal(emulator.stats().completed, 1);
+  });
+
   test('reply override', async () => {
     emulator.setFaults({ reply: 'fixed answer here', count: 1 });
     assert.equal((await chat()).choices[0]?.message.content, 'fixed answer here');

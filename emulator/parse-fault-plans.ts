@@ -5,6 +5,7 @@ const NUMBER_KEYS = [
   'latencyMs',
   'ttftMs',
   'chunkDelayMs',
+  'endDelayMs',
   'status',
   'afterChunks',
   'probability',

@@ -66,6 +66,11 @@ export interface FaultPlan {
   malformed?: boolean;
   /** Stream: after some content, an in-band error event. */
   midStreamError?: boolean;
+  /**
+   * Stream: after the last event, keep the response open this long before ending it (an upstream
+   * slow to close its body after `[DONE]`, `message_stop` or Bedrock's `metadata`).
+   */
+  endDelayMs?: number;
   /** Mid-stream faults: content events written before the fault. Default 2. */
   afterChunks?: number;
   /** 0..1, default 1: chance that a request gets this fault (seeded PRNG). */

@@ -36,6 +36,10 @@ export async function writeEventStream(
     }
     response.write(frames[index]!.bytes);
   }
+  if (fault?.endDelayMs) {
+    await exchange.sleep(fault.endDelayMs);
+    if (exchange.closed) return;
+  }
   response.end();
 }
 

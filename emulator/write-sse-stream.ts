@@ -51,6 +51,10 @@ export async function writeSseStream(exchange: Exchange, stream: SseStream): Pro
     }
     response.write((events[index] as SseEvent).text);
   }
+  if (fault?.endDelayMs) {
+    await exchange.sleep(fault.endDelayMs);
+    if (exchange.closed) return;
+  }
   response.end();
 }
 

@@ -30,7 +30,8 @@ export interface ResponseSink {
    * as one piece, and nothing is held back for later data.
    */
   write(text: string): void;
-  end(): void;
+  /** Ends the response, after writing `text` (the last piece) in the same write. */
+  end(text?: string): void;
 }
 
 export interface RequestMetadata {

@@ -66,8 +66,10 @@ export class HttpResponseSink implements ResponseSink {
     if (!this.#closed) this.#response.write(text);
   }
 
-  end(): void {
-    if (!this.#response.writableEnded) this.#response.end();
+  end(text?: string): void {
+    if (this.#response.writableEnded) return;
+    if (text === undefined || this.#closed) this.#response.end();
+    else this.#response.end(text);
   }
 }
 

@@ -193,13 +193,21 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     };
     if (captureContent) {
       const write = sink.write.bind(sink);
+      const end = sink.end.bind(sink);
       let captured = '';
-      sink.write = function writeCaptured(text) {
+      const capture = (text: string) => {
         if (captured.length < content.maxBytes) {
           captured += text.slice(0, content.maxBytes - captured.length);
           responseText.set(context, captured);
         }
+      };
+      sink.write = function writeCaptured(text) {
+        capture(text);
         write(text);
+      };
+      sink.end = function endCaptured(text) {
+        if (text !== undefined) capture(text);
+        end(text);
       };
     }
     return next();

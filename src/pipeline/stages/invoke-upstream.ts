@@ -123,6 +123,7 @@ async function streamAttempt(
       const step = await iterator.next();
       if (step.done) break;
       let pending = '';
+      let finished = false;
       for (const part of step.value) {
         if (context.partObservers) for (const observe of context.partObservers) observe(part);
         if (sink.closed) {
@@ -138,6 +139,7 @@ async function streamAttempt(
         if (part.type === 'finish') {
           context.usage = part.usage;
           context.finishReason = part.finishReason;
+          finished = true;
         } else if (part.type === 'text-delta') output.textChars += part.delta.length;
         else if (part.type === 'reasoning-delta') output.reasoningChars += part.delta.length;
         else if (part.type === 'tool-call-delta') {
@@ -156,6 +158,12 @@ async function streamAttempt(
         }
         output.chunks += 1;
         pending += text;
+      }
+      if (finished && wroteAny) {
+        // The last part: the response ends with the rest of this read, in the same write, without
+        // waiting for the upstream's body to end (read-upstream-stream.ts drains it).
+        sink.end(pending);
+        break;
       }
       if (pending !== '') sink.write(pending);
     }

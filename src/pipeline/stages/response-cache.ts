@@ -49,18 +49,12 @@ function serveAnswer(context: RequestContext, request: ChatRequest, answer: Cach
     requestId: context.requestId,
     passthrough: false,
   });
-  let started = false;
-  for (const part of replayStreamParts(response)) {
-    const text = encoder.encode(part);
-    if (text === '') continue;
-    if (!started) {
-      started = true;
-      context.sink.startStream();
-      context.ttftMs = performance.now() - context.startTime;
-    }
-    context.sink.write(text);
-  }
-  context.sink.end();
+  // The whole answer is here: it leaves in one write, as one upstream read would.
+  let text = '';
+  for (const part of replayStreamParts(response)) text += encoder.encode(part);
+  context.sink.startStream();
+  context.ttftMs = performance.now() - context.startTime;
+  context.sink.end(text);
 }
 
 export interface ResponseCacheDeps {

@@ -70,7 +70,7 @@ describe('AnthropicStreamConverter', () => {
       assert.ok(!parts.some((part) => part.type === 'finish'));
     });
 
-    it(`${name}: fast path forwards every event raw, message_stop only once the body ended`, () => {
+    it(`${name}: fast path forwards every event raw, message_stop last, right before finish`, () => {
       const parts = convert([bytes], true);
       const raw = parts.filter((part) => part.type === 'raw');
       const eventCount = bytes

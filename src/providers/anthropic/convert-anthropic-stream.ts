@@ -36,8 +36,8 @@ export interface AnthropicStreamConverterOptions {
   deployment: string;
   /**
    * Also emit each event as a `raw` part, for a surface that speaks Anthropic (fast path). The
-   * `message_stop` event is held back until the body ended, so the client never sees the success
-   * marker of a stream that was cut off after it.
+   * `message_stop` event is held back until `end`, which puts it right before the `finish` part
+   * of a stream proved complete (a stop reason came before it).
    */
   passthrough: boolean;
   /** Injectable clock (seconds) for `created`, which Anthropic does not send. */
@@ -65,8 +65,13 @@ export class AnthropicStreamConverter {
     return this.started ? convertAnthropicUsage(this.usage) : undefined;
   }
 
+  /** `message_stop` arrived: the upstream's last event; whatever follows it is ignored. */
+  get ended(): boolean {
+    return this.sawStop;
+  }
+
   push(event: SseEvent, parts: StreamPart[]): void {
-    if (this.failed) return;
+    if (this.failed || this.sawStop) return;
     if (event.event === 'content_block_delta') {
       const text = this.textDeltas.match(event.data);
       if (text !== undefined) {
@@ -196,7 +201,10 @@ export class AnthropicStreamConverter {
     }
   }
 
-  /** The body ended: `finish`, or a `truncated_stream` error when no stop reason / message_stop came. */
+  /**
+   * The stream is over (`message_stop` came, or the body ended): `finish`, or a
+   * `truncated_stream` error when no stop reason / message_stop came.
+   */
   end(parts: StreamPart[]): void {
     if (this.failed) return;
     if (!this.finishReason || !this.sawStop) {

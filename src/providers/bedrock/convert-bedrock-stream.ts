@@ -41,6 +41,7 @@ export class BedrockStreamConverter {
   private finishReason: FinishReason | undefined;
   private usage: BedrockTokenUsage | undefined;
   private failed = false;
+  private sawMetadata = false;
   /** contentBlockIndex → tool call index (0, 1, … among tool calls, as OpenAI counts them). */
   private readonly toolIndexes = new Map<number, number>();
   latencyMs: number | undefined;
@@ -57,8 +58,13 @@ export class BedrockStreamConverter {
     return this.failed;
   }
 
+  /** `metadata` arrived: ConverseStream's last event (after messageStop); later ones are ignored. */
+  get ended(): boolean {
+    return this.sawMetadata;
+  }
+
   push(message: EventStreamMessage, parts: StreamPart[]): void {
-    if (this.failed) return;
+    if (this.failed || this.sawMetadata) return;
     const payloadText = this.decoder.decode(message.body);
     const messageType = headerString(message, ':message-type');
     if (messageType === 'exception') {
@@ -162,6 +168,7 @@ export class BedrockStreamConverter {
       }
       case 'metadata': {
         const event = payload as BedrockStreamEvents['metadata'];
+        this.sawMetadata = true;
         if (event.usage) this.usage = event.usage;
         if (typeof event.metrics?.latencyMs === 'number') this.latencyMs = event.metrics.latencyMs;
         return;
@@ -173,7 +180,10 @@ export class BedrockStreamConverter {
     }
   }
 
-  /** The body ended: a `finish` part, or a `truncated_stream` error when no messageStop came. */
+  /**
+   * The stream is over (`metadata` came, or the body ended): a `finish` part, or a
+   * `truncated_stream` error when no messageStop came.
+   */
   end(parts: StreamPart[]): void {
     if (this.failed) return;
     if (!this.finishReason) {

@@ -52,6 +52,7 @@ export class OpenAIStreamConverter {
   private finishReason: FinishReason | undefined;
   private usage: OpenAIUsage | undefined;
   private failed = false;
+  private sawDone = false;
   /** This stream's content-only chunks, read through their layout once one was parsed. */
   private readonly contentChunks = new LearnedStringField(openAIContentChunk);
 
@@ -64,11 +65,19 @@ export class OpenAIStreamConverter {
     return this.usage ? convertOpenAIUsage(this.usage) : undefined;
   }
 
+  /** `data: [DONE]` arrived: the upstream's last event; whatever follows it is ignored. */
+  get ended(): boolean {
+    return this.sawDone;
+  }
+
   /** Returns the parts for one event; after an `error` part the stream is over. */
   push(event: SseEvent, parts: StreamPart[]): void {
-    if (this.failed) return;
+    if (this.failed || this.sawDone) return;
     const data = event.data;
-    if (data === '[DONE]') return;
+    if (data === '[DONE]') {
+      this.sawDone = true;
+      return;
+    }
     if (event.event === undefined) {
       const content = this.contentChunks.match(data);
       if (content !== undefined) {
@@ -152,7 +161,10 @@ export class OpenAIStreamConverter {
     if (delta.content && event.event === undefined) this.contentChunks.learn(data, chunk);
   }
 
-  /** The body ended: a `finish` part, or a `truncated_stream` error when no finish reason came. */
+  /**
+   * The stream is over (`[DONE]` came, or the body ended): a `finish` part, or a
+   * `truncated_stream` error when no finish reason came.
+   */
   end(parts: StreamPart[]): void {
     if (this.failed) return;
     if (!this.finishReason) {

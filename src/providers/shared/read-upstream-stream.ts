@@ -16,8 +16,41 @@ export interface FrameDecoder<Frame> {
 
 export interface StreamConverter<Frame> {
   push(frame: Frame, parts: StreamPart[]): void;
-  /** The body ended: a `finish` part, or an error part when the stream was not complete. */
+  /**
+   * The upstream's last event arrived (OpenAI's `[DONE]`, Anthropic's `message_stop`, Bedrock's
+   * `metadata`): the stream is over without waiting for the body to end.
+   */
+  readonly ended?: boolean;
+  /**
+   * The stream is over (its last event came, or the body ended): a `finish` part, or an error
+   * part when the stream was not complete.
+   */
   end(parts: StreamPart[]): void;
+}
+
+function ignoreError(): void {}
+
+/** What an upstream may still send after its last event before its connection is given up. */
+const maxBytesAfterLastEvent = 64 * 1024;
+
+/**
+ * Reads and discards the rest of a body whose last event arrived (usually just the chunked
+ * terminator), so that its keep-alive connection goes back to the pool; an upstream that sends
+ * more than a little or takes longer than the idle timeout to end loses the connection instead.
+ */
+function drainAfterLastEvent(body: Dispatcher.ResponseData['body'], idleMs: number): void {
+  if (body.destroyed || body.readableEnded) return;
+  let bytes = 0;
+  const giveUp = setTimeout(() => body.destroy(), idleMs);
+  giveUp.unref();
+  body.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > maxBytesAfterLastEvent) body.destroy();
+  });
+  // A failure after the last event changes nothing the client got.
+  body.on('error', ignoreError);
+  body.once('close', () => clearTimeout(giveUp));
+  body.resume();
 }
 
 export interface ReadUpstreamStreamOptions<Frame> {
@@ -85,9 +118,12 @@ async function* readBatches<Frame>(
       return noFrames;
     }
   };
+  // Leaving the loop at the last event must not destroy the body (its connection is reused).
+  const chunks = body.iterator({ destroyOnReturn: false });
+  let lastEventCame = false;
   try {
     try {
-      for await (const chunk of body) {
+      for await (const chunk of chunks) {
         idle?.touch();
         for (const frame of decode(chunk as Buffer)) {
           if (cancelFirstEvent) {
@@ -104,6 +140,10 @@ async function* readBatches<Frame>(
           }
           converter.push(frame, parts);
         }
+        if (converter.ended === true && !parts.some((part) => part.type === 'error')) {
+          lastEventCame = true;
+          break;
+        }
         if (parts.length > 0) {
           // Nothing after an error part: the stream is over.
           const failedAt = parts.findIndex((part) => part.type === 'error');
@@ -119,13 +159,21 @@ async function* readBatches<Frame>(
       yield [{ type: 'error', error: options.toTransportError(error) }];
       return;
     }
-    for (const frame of decode(undefined)) converter.push(frame, parts);
+    if (!lastEventCame) {
+      for (const frame of decode(undefined)) converter.push(frame, parts);
+    }
     converter.end(parts);
+    completed = !parts.some((part) => part.type === 'error');
     if (parts.length > 0) yield parts;
-    completed = true;
   } finally {
     scope.dispose();
-    // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
-    if (!completed && !body.destroyed) body.destroy();
+    if (completed && lastEventCame) {
+      drainAfterLastEvent(body, options.idleMs);
+    } else if (!completed && !body.destroyed) {
+      // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
+      // (undici's body reports its own destruction as an error: nobody reads it any more.)
+      body.on('error', ignoreError);
+      body.destroy();
+    }
   }
 }
