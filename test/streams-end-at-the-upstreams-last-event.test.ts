@@ -190,4 +190,29 @@ describe('an upstream that misbehaves after its last event', () => {
     assert.ok(performance.now() - started < 1000, 'the client did not wait for the idle timeout');
     await waitFor(() => closedSockets.includes('silent'), 5000);
   });
+
+  it('never ends its body after [DONE]: the gateway still closes at once, not after the idle timeout', async () => {
+    mode = 'silent';
+    const { port } = upstream.address() as AddressInfo;
+    const patient = await startGateway(
+      configFor(
+        { up: { baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'k' } },
+        { fast: [{ provider: 'up', model: 'gpt-4o-mini', timeouts: { idleMs: 60_000 } }] },
+      ),
+    );
+    const client = new OpenAI({ baseURL: `${patient.url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const stream = await client.chat.completions.create({
+      model: 'fast',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    let text = '';
+    for await (const part of stream) text += part.choices[0]?.delta.content ?? '';
+    assert.equal(text, 'done ');
+    const closing = performance.now();
+    await patient.close();
+    const tookMs = performance.now() - closing;
+    // The upstream connection still being drained is given up (a second's grace), not waited for.
+    assert.ok(tookMs < 10_000, `close took ${Math.round(tookMs)} ms`);
+  });
 });

@@ -29,6 +29,7 @@ import {
   convertToAnthropicRequest,
   type AnthropicRequestSettings,
 } from './convert-to-anthropic-request.js';
+import { closeDispatcher } from '../shared/close-dispatcher.js';
 
 export interface AnthropicProviderSettings {
   /** `anthropic-version` sent on translated requests (fast path: the client's own). */
@@ -246,7 +247,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     },
 
     async close() {
-      await options.dispatcher.close();
+      await closeDispatcher(options.dispatcher);
     },
   };
 }

@@ -24,6 +24,7 @@ import { convertBedrockResponse } from './convert-bedrock-response.js';
 import { BedrockStreamConverter } from './convert-bedrock-stream.js';
 import { convertToBedrockRequest } from './convert-to-bedrock-request.js';
 import { createBedrockRequestSigner, type BedrockAuth } from './sign-bedrock-request.js';
+import { closeDispatcher } from '../shared/close-dispatcher.js';
 
 export interface BedrockProviderOptions {
   name: string;
@@ -172,7 +173,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
     },
 
     async close() {
-      await options.dispatcher.close();
+      await closeDispatcher(options.dispatcher);
     },
   };
 }

@@ -26,6 +26,7 @@ import {
   sendUpstreamRequest,
 } from '../shared/send-upstream-request.js';
 import { createOpenAIHttpError, createOpenAITransportError } from './openai-error.js';
+import { closeDispatcher } from '../shared/close-dispatcher.js';
 
 export interface OpenAIProviderOptions {
   name: string;
@@ -174,7 +175,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     },
 
     async close() {
-      await options.dispatcher.close();
+      await closeDispatcher(options.dispatcher);
     },
   };
 }
