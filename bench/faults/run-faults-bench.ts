@@ -18,17 +18,28 @@ import { createLogger } from '../../src/telemetry/create-logger.js';
 import { subscribeBreakerStateChanged } from '../../src/telemetry/events.js';
 import { summarizeLatencies, type LatencySummary } from '../load/summarize-latencies.js';
 import { machineInfo } from '../machine-info.js';
+import { numberOption, parseBenchArgs, refuseBenchArgs } from '../parse-bench-args.js';
 
-function numberArgument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index === -1 ? undefined : Number(process.argv[index + 1]);
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-const REQUESTS = Math.min(numberArgument('requests', 2000), 20_000);
-const CONCURRENCY = Math.min(numberArgument('concurrency', 32), 256);
-const PROBABILITY = Math.min(numberArgument('probability', 0.3), 1);
-const JSON_OUTPUT = process.argv.includes('--json');
+const usage = `usage: npm run bench:faults -- [options]
+  --requests N      requests per scenario (default 2000, at most 20000)
+  --concurrency N   requests in flight (default 32, at most 256)
+  --probability P   share of the first deployment's requests that fail (default 0.3, at most 1)
+  --json            print the results JSON instead of the table`;
+const options = parseBenchArgs(
+  {
+    requests: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '32' },
+    probability: { type: 'string', default: '0.3' },
+    json: { type: 'boolean', default: false },
+  },
+  usage,
+);
+const REQUESTS = Math.min(numberOption('requests', options.requests, usage), 20_000);
+const CONCURRENCY = Math.min(numberOption('concurrency', options.concurrency, usage), 256);
+const PROBABILITY = Math.min(numberOption('probability', options.probability, usage), 1);
+if (REQUESTS < 1 || CONCURRENCY < 1)
+  refuseBenchArgs('--requests and --concurrency: at least 1', usage);
+const JSON_OUTPUT = options.json;
 /** Unmeasured requests per connection before each scenario. */
 const WARMUP_ROUNDS = 4;
 

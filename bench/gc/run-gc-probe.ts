@@ -16,18 +16,28 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { stringify } from 'yaml';
 import { gatewayNodeFlags } from '../../src/cli/node-flags.js';
 import { baseGatewayConfig } from '../gateway-config.js';
 import { cpuUsage, readCpuSnapshot } from '../load/process-cpu.js';
+import { numberOption, parseBenchArgs, refuseBenchArgs } from '../parse-bench-args.js';
 import { allScenarios } from '../scenarios/all-scenarios.js';
 import { findFreePort, startChild, type BenchChild } from '../start-child.js';
 import { summarizeScavenges, type ScavengeSummary } from './young-gc-trace.js';
 
-const { values } = parseArgs({
-  options: {
+const usage = `usage: npm run bench:gc -- [options]
+  --scenario NAME       ${allScenarios.map((candidate) => candidate.name).join(', ')} (default chat-stream)
+  --target T            gateway (default) or bare-proxy
+  --seconds S           measured seconds per round (default 6)
+  --prime S             seconds of unrecorded load first (default 3)
+  --wait S              seconds between the target's start and the load (default 0)
+  --rounds N            rounds (default 1)
+  --connections N       connections (default 32)
+  --no-default-flags    without the gateway's own Node flags
+  --node-flag FLAG      an extra Node flag for the target (repeatable)`;
+const values = parseBenchArgs(
+  {
     scenario: { type: 'string', default: 'chat-stream' },
     target: { type: 'string', default: 'gateway' },
     seconds: { type: 'string', default: '6' },
@@ -38,16 +48,16 @@ const { values } = parseArgs({
     'no-default-flags': { type: 'boolean', default: false },
     'node-flag': { type: 'string', multiple: true, default: [] },
   },
-});
-
-const scenario = allScenarios.find((candidate) => candidate.name === values.scenario);
-if (!scenario) {
-  const names = allScenarios.map((candidate) => candidate.name).join(', ');
-  throw new Error(`--scenario: one of ${names}, not ${values.scenario}`);
+  usage,
+);
+for (const name of ['seconds', 'prime', 'wait', 'rounds', 'connections'] as const) {
+  numberOption(name, values[name], usage);
 }
+const scenario = allScenarios.find((candidate) => candidate.name === values.scenario);
+if (!scenario) refuseBenchArgs(`--scenario: unknown scenario ${values.scenario}`, usage);
 const target = values.target;
 if (target !== 'gateway' && target !== 'bare-proxy') {
-  throw new Error(`--target: gateway or bare-proxy, not ${target}`);
+  refuseBenchArgs(`--target: gateway or bare-proxy, not ${target}`, usage);
 }
 const flags = [
   ...(values['no-default-flags'] ? [] : gatewayNodeFlags),

@@ -7,20 +7,27 @@
 //   npm run bench:host -- [--seconds 10] [--threshold 4] [--json]
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { describeDamon, readDamonStatus } from './damon-status.js';
+import { numberOption, parseBenchArgs, refuseBenchArgs } from '../parse-bench-args.js';
 import { summarizeStalls, type Stall } from './host-stalls.js';
 
-const { values } = parseArgs({
-  options: {
+const usage = `usage: npm run bench:host -- [options]
+  --seconds S     how long to watch (default 10)
+  --threshold MS  a timer this late or more counts as a stall (default 4)
+  --json          print the results JSON instead of the summary`;
+const values = parseBenchArgs(
+  {
     seconds: { type: 'string', default: '10' },
     threshold: { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
   },
-});
-const seconds = Number(values.seconds);
-const thresholdMs = Number(values.threshold);
-if (!(seconds > 0) || !(thresholdMs > 0)) throw new Error('--seconds and --threshold: positive');
+  usage,
+);
+const seconds = numberOption('seconds', values.seconds, usage);
+const thresholdMs = numberOption('threshold', values.threshold, usage);
+if (!(seconds > 0) || !(thresholdMs > 0)) {
+  refuseBenchArgs('--seconds and --threshold: positive numbers', usage);
+}
 
 /** CPU nanoseconds run so far by each thread whose name starts with `prefix` (Linux). */
 function kernelThreadRunNs(prefix: string): Map<string, number> {

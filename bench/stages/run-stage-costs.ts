@@ -14,13 +14,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { gatewayNodeFlags } from '../../src/cli/node-flags.js';
 import { baseGatewayConfig } from '../gateway-config.js';
 import { readCpuSnapshot } from '../load/process-cpu.js';
 import { runMaxRate } from '../load/run-max-rate.js';
 import { machineInfo } from '../machine-info.js';
+import { numberOption, parseBenchArgs, refuseBenchArgs } from '../parse-bench-args.js';
 import { checkTarget, waitForTraceStore } from '../run-scenarios.js';
 import { repoRoot } from '../runtime.js';
 import { allScenarios } from '../scenarios/all-scenarios.js';
@@ -36,8 +36,18 @@ import {
   type StageRound,
 } from './stage-variants.js';
 
-const { values } = parseArgs({
-  options: {
+const usage = `usage: npm run bench:stages -- [options]
+  --scenario NAME   chat (default) or chat-stream (a scenario with a config of its own has no variants)
+  --rounds N        interleaved max-rate rounds per target (default 5)
+  --seconds S       seconds per round (default 3)
+  --prime S         seconds of unrecorded load per target first (default 3)
+  --connections N   connections of the max-rate runs (default 32)
+  --stages LIST     only these "without" variants (${stageNames.join(', ')})
+  --out PATH        results file (default bench/results/stage-costs.json)
+  --json            print the results JSON instead of the table`;
+
+const values = parseBenchArgs(
+  {
     scenario: { type: 'string', default: 'chat' },
     rounds: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '3' },
@@ -47,14 +57,18 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(repoRoot, 'bench/results/stage-costs.json') },
     json: { type: 'boolean', default: false },
   },
-});
+  usage,
+);
+const refuse: (message: string) => never = (message) => refuseBenchArgs(message, usage);
 const scenario = allScenarios.find((candidate) => candidate.name === values.scenario);
-if (!scenario) throw new Error(`unknown scenario ${values.scenario}`);
-if (scenario.gatewayConfig) throw new Error(`${scenario.name} has a config of its own`);
+if (!scenario) refuse(`unknown scenario ${values.scenario}`);
+if (scenario.gatewayConfig) refuse(`${scenario.name} has a config of its own: no stage variants`);
 const stages = (values.stages?.split(',') ?? stageNames) as StageName[];
 for (const stage of stages) {
-  if (!stageNames.includes(stage))
-    throw new Error(`unknown stage ${stage} (${stageNames.join(', ')})`);
+  if (!stageNames.includes(stage)) refuse(`unknown stage ${stage}`);
+}
+for (const name of ['rounds', 'seconds', 'prime', 'connections'] as const) {
+  numberOption(name, values[name], usage);
 }
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
