@@ -214,6 +214,9 @@ for (const kind of ['postgres', 'pglite'] as const) {
         feature: 'nul\u0000inside',
         responseText: 'a \\ud800 written out stays as it is',
         session: 'tab\there, new\nline, cr\r, backslash \\N and \\.',
+        region: 'NULL',
+        routeReason: 'quote " braces {a,b} comma, backslash \\" end\\',
+        deployment: '',
         totalMs: Number.NaN,
       });
       await insertTraces(database, [good, odd]);
@@ -225,6 +228,9 @@ for (const kind of ['postgres', 'pglite'] as const) {
       assert.equal(stored.prompt_text, 'lone \ufffd surrogate');
       assert.equal(stored.response_text, 'a \\ud800 written out stays as it is');
       assert.equal(stored.session_id, 'tab\there, new\nline, cr\r, backslash \\N and \\.');
+      assert.equal(stored.region, 'NULL', 'the text NULL, not a null');
+      assert.equal(stored.route_reason, 'quote " braces {a,b} comma, backslash \\" end\\');
+      assert.equal(stored.deployment, '');
       assert.ok(Number.isNaN(stored.total_ms));
     });
 
@@ -241,6 +247,31 @@ for (const kind of ['postgres', 'pglite'] as const) {
         2,
       );
     });
+
+    if (kind === 'postgres') {
+      it("builds a big batch's parameters over several turns of the event loop, and inserts it whole", async () => {
+        let turned = false;
+        let turnedBeforeQuery: boolean | undefined;
+        const spy: Database = {
+          ...database,
+          async query<Row>(sql: string, params?: unknown[]) {
+            turnedBeforeQuery = turned;
+            return database.query<Row>(sql, params);
+          },
+        };
+        const batch = Array.from({ length: copyRowsPerTurn * 4 + 1 }, () =>
+          record({ feature: 'big-batch-pg' }),
+        );
+        setImmediate(() => (turned = true));
+        await insertTraces(spy, batch);
+        assert.equal(turnedBeforeQuery, true, 'an immediate ran while the parameters were built');
+        const { rows } = await database.query<{ n: number; requests: string }>(
+          `SELECT (SELECT count(*)::int FROM llm_traces WHERE feature = 'big-batch-pg') AS n,
+                  (SELECT sum(requests)::text FROM llm_traces_daily WHERE feature = 'big-batch-pg') AS requests`,
+        );
+        assert.deepEqual(rows[0], { n: batch.length, requests: String(batch.length) });
+      });
+    }
 
     if (kind === 'pglite') {
       it('loads a batch with one COPY, and inserts a batch COPY refuses (a replay)', async () => {
