@@ -11,7 +11,7 @@ import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-da
 import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
-import { copyRows, copyRowsInTurns, copyRowsPerTurn, insertTraces } from './insert-traces.js';
+import { copyRows, copyRowsInTurns, rowsPerTurn, insertTraces } from './insert-traces.js';
 
 /** Every field set to a value of its own, so a column read from the wrong field shows. */
 function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
@@ -259,7 +259,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
             return database.query<Row>(sql, params);
           },
         };
-        const batch = Array.from({ length: copyRowsPerTurn * 4 + 1 }, () =>
+        const batch = Array.from({ length: rowsPerTurn * 4 + 1 }, () =>
           record({ feature: 'big-batch-pg' }),
         );
         setImmediate(() => (turned = true));
@@ -314,7 +314,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
             await copyFrom(sql, data);
           },
         };
-        const batch = Array.from({ length: copyRowsPerTurn * 4 + 1 }, () =>
+        const batch = Array.from({ length: rowsPerTurn * 4 + 1 }, () =>
           record({ feature: 'big-batch' }),
         );
         // The session setting of a new Database object goes first (a statement of its own).
@@ -349,7 +349,7 @@ describe('COPY text rows of a trace batch', () => {
   });
 
   it('is the same text when built in turns', async () => {
-    const records = Array.from({ length: copyRowsPerTurn * 2 + 3 }, (_, index) =>
+    const records = Array.from({ length: rowsPerTurn * 2 + 3 }, (_, index) =>
       record({ requestId: `turns-${index}` }),
     );
     assert.equal(await copyRowsInTurns(records), copyRows(records));

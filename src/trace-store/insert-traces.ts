@@ -180,18 +180,20 @@ export function copyRows(records: readonly TraceRecord[]): string {
 }
 
 /**
- * Rows of COPY text built per turn of the event loop: a big embedded batch (2,000 rows, ~2.3 µs a
- * row on this host) would otherwise hold the loop ~5 ms at once; in slices it yields every ~0.6 ms.
+ * Rows of a batch's statement text (COPY rows, or PostgreSQL's array literals) built per turn of
+ * the event loop: a 2,000-row embedded batch (~2.3 µs a row of COPY text on this host, ~3–4 ms
+ * with a scavenge) would otherwise hold the loop ~5 ms at once; in slices it yields every
+ * ~0.3–0.8 ms (250-row slices took 0.7–1.8 ms in the eleventh session's measure).
  */
-export const copyRowsPerTurn = 250;
+export const rowsPerTurn = 100;
 
 /** copyRows over a batch of any size, yielding to the event loop between slices. */
 export async function copyRowsInTurns(records: readonly TraceRecord[]): Promise<string> {
-  if (records.length <= copyRowsPerTurn) return copyRows(records);
+  if (records.length <= rowsPerTurn) return copyRows(records);
   let text = '';
-  for (let start = 0; start < records.length; start += copyRowsPerTurn) {
+  for (let start = 0; start < records.length; start += rowsPerTurn) {
     if (start > 0) await setImmediatePromise();
-    text += copyRows(records.slice(start, start + copyRowsPerTurn));
+    text += copyRows(records.slice(start, start + rowsPerTurn));
   }
   return text;
 }
@@ -210,20 +212,17 @@ function arrayElement(value: unknown): string {
   return `"${value.includes('\\') || value.includes('"') ? value.replace(arraySpecialAll, '\\$&') : value}"`;
 }
 
-/** Rows of array literals per turn of the event loop: ~0.8 ms of work each on this host. */
-const literalRowsPerTurn = 100;
-
 /**
  * PostgreSQL: the batch's parameters (one array literal per column, as text), built
- * `literalRowsPerTurn` rows per turn of the event loop. Left to the driver, the 37 arrays of a
+ * `rowsPerTurn` rows per turn of the event loop. Left to the driver, the 37 arrays of a
  * 500-row batch were serialised in one piece: ~2–5 ms of the event loop every batch (every 0.5 s at
  * 1,000 req/s), which the requests arriving meanwhile waited out (BENCHMARKS.md, eleventh session).
  */
 export async function columnLiteralsInTurns(records: readonly TraceRecord[]): Promise<string[]> {
   const literals = columns.map(() => '{');
-  for (let start = 0; start < records.length; start += literalRowsPerTurn) {
+  for (let start = 0; start < records.length; start += rowsPerTurn) {
     if (start > 0) await setImmediatePromise();
-    const end = Math.min(records.length, start + literalRowsPerTurn);
+    const end = Math.min(records.length, start + rowsPerTurn);
     for (let column = 0; column < columns.length; column += 1) {
       const [, type, value] = columns[column]!;
       let text = '';
