@@ -19,6 +19,13 @@ const record = (): TraceRecord => traceRecord({ time: new Date().toISOString() }
 
 const down = () => Promise.reject(new Error('database down'));
 
+/** Rows in a PostgreSQL batch statement: elements of its first parameter, the `time` column's
+ * array literal (`{"2026-…Z","2026-…Z"}`; timestamps hold no commas). */
+const rowCount = (params: unknown[]) => {
+  const literal = params[0] as string;
+  return literal === '{}' ? 0 : literal.split(',').length;
+};
+
 /**
  * A PostgreSQL-kind database whose batch statement takes `ms`, records each batch's row count and
  * calls `during` while it runs.
@@ -27,7 +34,7 @@ function slowDatabase(ms: number, batches: number[], during: () => void = () => 
   const database: Database = {
     kind: 'postgres',
     async query<Row>(_sql: string, params: unknown[] = []) {
-      batches.push((params[0] as unknown[]).length);
+      batches.push(rowCount(params));
       during();
       await new Promise((resolve) => setTimeout(resolve, ms));
       return { rows: [] as Row[] };
@@ -125,7 +132,7 @@ describe('trace writer and spool', () => {
         ...slowDatabase(0, batches[index]!),
         async query<Row>(_sql: string, params: unknown[] = []) {
           if (index === 0 && lost) throw new Error('the PGlite child process exited (SIGKILL)');
-          batches[index]!.push((params[0] as unknown[]).length);
+          batches[index]!.push(rowCount(params));
           return { rows: [] as Row[] };
         },
         ...(index === 0
