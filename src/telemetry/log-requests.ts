@@ -123,8 +123,13 @@ const optionalString = (name: string, value: string | null): string =>
 const optionalNumber = (name: string, value: number | undefined): string =>
   value === undefined ? '' : `,"${name}":${jsonValue(value)}`;
 
-/** Request loggers holding lines not yet handed to their stream. */
-const unwritten = new Set<(exiting?: boolean) => void>();
+/**
+ * The flush of every request logger that has written a line (a no-op while it holds none). A
+ * writer joins once and stays: adding and deleting it every turn made V8 reallocate the set's
+ * table each time, and the new table, held by this long-lived set, went to the old generation
+ * (~85 bytes a request at 1,000 req/s; BENCHMARKS.md, twelfth session).
+ */
+const writers = new Set<(exiting?: boolean) => void>();
 let exitHooked = false;
 function flushOnExit(): void {
   if (exitHooked) return;
@@ -132,7 +137,7 @@ function flushOnExit(): void {
   // process.exit() or a crash before the turn ends: hand the lines over and flush synchronously
   // (pino's own exit hook may have flushed its destination already).
   process.on('exit', () => {
-    for (const flush of [...unwritten]) flush(true);
+    for (const flush of writers) flush(true);
   });
 }
 
@@ -186,8 +191,8 @@ export function directRequestWriter(
   // are done (setImmediate): pino's destination (sonic-boom) re-measures its whole pending buffer
   // on every write, so N lines a turn cost it N buffer copies; one joined write costs one.
   const pending: string[] = [];
+  let joined = false;
   const flush = (exiting?: boolean) => {
-    unwritten.delete(flush);
     if (pending.length === 0) return;
     const text = pending.length === 1 ? pending[0]! : pending.join('');
     pending.length = 0;
@@ -252,7 +257,10 @@ export function directRequestWriter(
       `,"msg":"request"${internals[endSym] as string}`;
     if (pending.length === 0) {
       setImmediate(flush);
-      unwritten.add(flush);
+      if (!joined) {
+        joined = true;
+        writers.add(flush);
+      }
     }
     pending.push(line);
   };

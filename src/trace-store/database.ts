@@ -19,10 +19,11 @@ export interface Database {
    */
   withConnection<T>(work: (connection: Database) => Promise<T>): Promise<T>;
   /**
-   * Embedded PGlite only: runs `sql`, a `COPY … FROM '/dev/blob'` statement, over `data` (COPY's
-   * text format), as one statement: every row lands or none does.
+   * Embedded PGlite only: runs `sql`, a `COPY … FROM '/dev/blob'` statement, over `parts` (COPY's
+   * text format, read one after the other as one text), as one statement: every row lands or none
+   * does.
    */
-  copyFrom?(sql: string, data: string): Promise<void>;
+  copyFrom?(sql: string, parts: readonly string[]): Promise<void>;
   /**
    * Embedded PGlite only: `listener` is called once if the process serving the database ends
    * without being closed (it crashed, or was killed). The object then refuses every statement; its

@@ -348,11 +348,21 @@ describe('COPY text rows of a trace batch', () => {
     assert.equal(copyRows([]), '');
   });
 
-  it('is the same text when built in turns', async () => {
+  it('is the same text when built in turns, in parts of at most rowsPerTurn rows', async () => {
     const records = Array.from({ length: rowsPerTurn * 2 + 3 }, (_, index) =>
       record({ requestId: `turns-${index}` }),
     );
-    assert.equal(await copyRowsInTurns(records), copyRows(records));
-    assert.equal(await copyRowsInTurns([]), '');
+    const parts = await copyRowsInTurns(records);
+    assert.equal(parts.join(''), copyRows(records));
+    assert.deepEqual(
+      parts.map((part) => part.split('\n').length - 1),
+      [rowsPerTurn, rowsPerTurn, 3],
+      'rows per part',
+    );
+    assert.ok(
+      parts.every((part) => part.endsWith('\n')),
+      'every part ends its last row',
+    );
+    assert.deepEqual(await copyRowsInTurns([]), []);
   });
 });

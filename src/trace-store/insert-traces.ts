@@ -167,7 +167,10 @@ function copyField(value: unknown): string {
 
 /** The batch as COPY text rows: one line per record, its columns in `columns` order. */
 export function copyRows(records: readonly TraceRecord[]): string {
-  const lines: string[] = new Array<string>(records.length);
+  if (records.length === 0) return '';
+  // One more (empty) element gives the last line its end: `join` then returns one flat string
+  // (a trailing `+ '\n'` would make a two-part string that V8 copies whole when it is sent).
+  const lines: string[] = new Array<string>(records.length + 1);
   const fields: string[] = new Array<string>(columns.length);
   for (let row = 0; row < records.length; row += 1) {
     const record = records[row]!;
@@ -176,7 +179,8 @@ export function copyRows(records: readonly TraceRecord[]): string {
     }
     lines[row] = fields.join('\t');
   }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+  lines[records.length] = '';
+  return lines.join('\n');
 }
 
 /**
@@ -187,15 +191,21 @@ export function copyRows(records: readonly TraceRecord[]): string {
  */
 export const rowsPerTurn = 100;
 
-/** copyRows over a batch of any size, yielding to the event loop between slices. */
-export async function copyRowsInTurns(records: readonly TraceRecord[]): Promise<string> {
-  if (records.length <= rowsPerTurn) return copyRows(records);
-  let text = '';
+/**
+ * copyRows over a batch of any size, `rowsPerTurn` rows per part, yielding to the event loop
+ * between parts. The parts stay apart (the COPY reads them in order): joined, a 500-row batch was
+ * one ~200 KB string, which V8 allocates in its large-object space, i.e. straight in the old
+ * generation, where only a mark-compact frees it; with a copy of it made again to send it over
+ * the IPC channel, ~0.4 KB of old generation per request at 1,000 req/s (BENCHMARKS.md, twelfth
+ * session). A part (~40 KB) is young garbage.
+ */
+export async function copyRowsInTurns(records: readonly TraceRecord[]): Promise<string[]> {
+  const parts: string[] = [];
   for (let start = 0; start < records.length; start += rowsPerTurn) {
     if (start > 0) await setImmediatePromise();
-    text += copyRows(records.slice(start, start + rowsPerTurn));
+    parts.push(copyRows(records.slice(start, start + rowsPerTurn)));
   }
-  return text;
+  return parts;
 }
 
 const arraySpecialAll = /[\\"]/g;

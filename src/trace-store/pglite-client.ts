@@ -21,7 +21,7 @@ import type { Database, QueryResult } from './database.js';
 export type PgliteRequest =
   | { id: number; op: 'query'; sql: string; params: unknown[] }
   | { id: number; op: 'exec'; sql: string }
-  | { id: number; op: 'copy'; sql: string; data: string }
+  | { id: number; op: 'copy'; sql: string; parts: readonly string[] }
   | { id: number; op: 'close' };
 
 export interface PgliteReply {
@@ -172,8 +172,8 @@ function openInChild(data: PgliteChildData, onServing?: (pid: number) => void): 
     async exec(sql) {
       await send({ id: nextId++, op: 'exec', sql });
     },
-    async copyFrom(sql, data) {
-      await send({ id: nextId++, op: 'copy', sql, data });
+    async copyFrom(sql, parts) {
+      await send({ id: nextId++, op: 'copy', sql, parts });
     },
     withConnection: (work) => work(database),
     onLost(listener) {

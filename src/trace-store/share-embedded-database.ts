@@ -117,7 +117,10 @@ export async function openSharedEmbeddedDatabase(
     exec: (sql) => (closed ? refused() : database.exec(sql)),
     withConnection: (work) => work(handle),
     ...(copyFrom
-      ? { copyFrom: (sql: string, data: string) => (closed ? refused() : copyFrom(sql, data)) }
+      ? {
+          copyFrom: (sql: string, parts: readonly string[]) =>
+            closed ? refused() : copyFrom(sql, parts),
+        }
       : {}),
     onLost(listener) {
       database.onLost?.((error) => {
