@@ -32,14 +32,7 @@ export const databaseSchema = z.strictObject({
 
 export const tracesSchema = z.strictObject({
   enabled: z.boolean().default(true),
-  /**
-   * The batch timer. 250 ms (1 s until the twelfth session): a row queued longer than the gap
-   * between two young-generation GCs (~0.7 s at 1,000 req/s) is copied into the old generation,
-   * which then fills and is mark-compacted sooner, a 10-25 ms pause. At 1,000 req/s with 1 s,
-   * ~460 bytes a request were promoted for the trace rows alone; with 250 ms, about none, for no
-   * measurable CPU (BENCHMARKS.md, twelfth session).
-   */
-  flushIntervalMs: z.number().int().positive().default(250),
+  flushIntervalMs: z.number().int().positive().default(1_000),
   /**
    * Rows per statement; absent → 2,000 on embedded PGlite, 500 on PostgreSQL (traceBatchSize). On
    * PGlite a statement's fixed cost and its rollup triggers' upserts (one per group of the batch)
