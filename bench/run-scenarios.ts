@@ -3,6 +3,7 @@
 // the machine's drifting background load falls on the three figures being compared alike).
 
 import { request } from 'undici';
+import { addGcDelta, noGcPauses, readGatewayGc, type GcPauses } from './load/gateway-gc.js';
 import { createCpuTally, readCpuSnapshot, type CpuUsage } from './load/process-cpu.js';
 import {
   runFixedRateRound,
@@ -151,12 +152,18 @@ function describeCpu(cpu: CpuUsage | undefined): string {
   return `, ${Math.round(cpu.msPerRequest * 1000)} µs CPU/request${main}`;
 }
 
+export function describeGc(gc: GcPauses | undefined): string {
+  if (!gc) return '';
+  const pauses = (kind: GcPauses['major']) => `${kind.count} (${kind.ms.toFixed(1)} ms)`;
+  return `, GC pauses: mark-compacts ${pauses(gc.major)}, scavenges ${pauses(gc.minor)}`;
+}
+
 function describeFixed(result: FixedRateResult): string {
   const firstByte = result.firstByteMs
     ? `, first byte p50 ${result.firstByteMs.p50} ms p99 ${result.firstByteMs.p99} ms`
     : '';
   const errors = result.errors ? `, ${result.errors} errors (${result.errorSamples[0]})` : '';
-  return `${result.achievedRps} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${firstByte}${describeCpu(result.cpu)}${errors}`;
+  return `${result.achievedRps} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${firstByte}${describeCpu(result.cpu)}${describeGc(result.gc)}${errors}`;
 }
 
 export async function runScenarios(options: RunScenariosOptions): Promise<ScenarioResult[]> {
@@ -195,10 +202,14 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
       for (const rate of settings.rates) {
         const rounds = perTarget((): FixedRateRound[] => []);
         const cpu = perTarget(createCpuTally);
+        const gatewayGc = noGcPauses();
         for (let round = 1; round <= settings.rounds; round++) {
           for (const name of targetNames) {
             progress(`${scenario.name} · ${rate} req/s fixed · ${name}${roundLabel(round)} …`);
             const pid = childOf(targets, name).pid;
+            // Before the CPU snapshot: rendering /metrics is not the round's work.
+            const gcBefore =
+              name === 'gateway' ? await readGatewayGc(targets.gateway.url) : undefined;
             const cpuBefore = readCpuSnapshot(pid);
             const marker = endMarkerFor(scenario, name);
             const run = await runFixedRateRound({
@@ -211,6 +222,9 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
               ...(marker !== undefined ? { streamEndMarker: marker } : {}),
             });
             cpu[name].add(cpuBefore, readCpuSnapshot(pid), run.totalSent);
+            if (name === 'gateway') {
+              addGcDelta(gatewayGc, gcBefore, await readGatewayGc(targets.gateway.url));
+            }
             rounds[name].push(run);
             await sleep(settings.settleMs);
           }
@@ -223,6 +237,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
           );
           const usage = cpu[name].usage();
           if (usage) run.cpu = usage;
+          if (name === 'gateway') run.gc = gatewayGc;
           runs[name] = run;
           progress(`  ${rate} req/s · ${name}: ${describeFixed(run)}`);
         }

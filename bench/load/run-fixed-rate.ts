@@ -5,6 +5,7 @@
 
 import { Pool } from 'undici';
 import type { BenchRequest } from '../scenario.js';
+import type { GcPauses } from './gateway-gc.js';
 import type { CpuUsage } from './process-cpu.js';
 import { summarizeLatencies, type LatencySummary } from './summarize-latencies.js';
 
@@ -47,6 +48,8 @@ export interface FixedRateResult {
   sendLagMs: LatencySummary;
   /** The target process's own CPU (filled in by the harness, Linux only). */
   cpu?: CpuUsage;
+  /** Gateway only: its GC pauses during its rounds, warm-up included (from its /metrics). */
+  gc?: GcPauses;
   /** Interleaved rounds pooled into this result (absent: one run). */
   rounds?: number;
 }

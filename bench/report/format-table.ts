@@ -117,6 +117,14 @@ export function formatTable(
       const { comparison } = fixed;
       lines.push(`  ${prefix}: ${describeAdded('added p50', comparison.p50)}`);
       lines.push(`  ${prefix}: ${describeAdded('added p99', comparison.p99)}`);
+      const gc = fixed.targets.gateway?.gc;
+      if (gc) {
+        lines.push(
+          `  ${prefix}:   (the gateway's GC pauses in its rounds, warm-up included: ` +
+            `${gc.major.count} mark-compacts, ${ms(gc.major.ms)} ms; ` +
+            `${gc.minor.count} scavenges, ${ms(gc.minor.ms)} ms)`,
+        );
+      }
       if (comparison.firstByte) {
         const first = comparison.firstByte;
         lines.push(

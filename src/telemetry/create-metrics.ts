@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TraceRecord } from './build-trace-record.js';
 import type { AttemptEvent, BreakerStateChangedEvent } from './events.js';
+import { gcKinds, gcPauseTotals } from './gc-pauses.js';
 
 export interface MetricsSources {
   /** Requests inside the gateway right now (the server's count). */
@@ -52,6 +53,36 @@ function mirrorCounter(
       if (value > last) this.inc(value - last);
       last = value;
     },
+  });
+}
+
+/** Counters mirroring the process's GC pause totals by kind (gc-pauses.ts), read at scrape time. */
+function gcPauseCounters(registry: Registry): void {
+  const totals = gcPauseTotals();
+  const last = new Map(gcKinds.map((kind) => [kind, { count: 0, seconds: 0 }]));
+  const read = (field: 'count' | 'seconds') =>
+    function (this: Counter<'kind'>) {
+      for (const kind of gcKinds) {
+        const now = totals.get(kind)![field];
+        const seen = last.get(kind)!;
+        if (now > seen[field]) this.inc({ kind }, now - seen[field]);
+        else this.inc({ kind }, 0);
+        seen[field] = now;
+      }
+    };
+  new Counter({
+    name: 'switchyard_gc_pauses_total',
+    help: 'Garbage-collection pauses of the gateway process (the event loop held), by kind (minor: scavenge; major: mark-compact; incremental: a marking step; weakcb: weak callbacks).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect: read('count'),
+  });
+  new Counter({
+    name: 'switchyard_gc_pause_seconds_total',
+    help: 'Time the gateway process spent in garbage-collection pauses, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect: read('seconds'),
   });
 }
 
@@ -207,6 +238,7 @@ interface ModelSeries {
 export function createMetrics(sources: MetricsSources): GatewayMetrics {
   const registry = new Registry();
   const registers = [registry];
+  gcPauseCounters(registry);
   const requests = new Counter({
     name: 'switchyard_requests_total',
     help: 'Client requests finished, by model alias, provider that served, HTTP status and cache result.',
