@@ -100,7 +100,10 @@ describe('switchyard serve', () => {
         v8FlagsSetAtRunTime: unknown;
       };
       assert.equal(banner.semiSpaceMb, 'default');
-      assert.deepEqual(banner.v8FlagsSetAtRunTime, ['--no-allocation-site-pretenuring']);
+      assert.deepEqual(banner.v8FlagsSetAtRunTime, [
+        '--no-allocation-site-pretenuring',
+        '--heap-growing-percent=100',
+      ]);
     } finally {
       child.kill('SIGTERM');
     }

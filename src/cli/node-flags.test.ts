@@ -79,26 +79,38 @@ describe('the gateway Node flags', () => {
     const set: string[] = [];
     assert.deepEqual(
       applyRuntimeNodeFlags(['--max-semi-space-size=64'], (flag) => set.push(flag)),
-      ['--no-allocation-site-pretenuring'],
+      ['--no-allocation-site-pretenuring', '--heap-growing-percent=100'],
     );
-    assert.deepEqual(set, ['--no-allocation-site-pretenuring']);
+    assert.deepEqual(set, ['--no-allocation-site-pretenuring', '--heap-growing-percent=100']);
     set.length = 0;
     assert.deepEqual(
-      applyRuntimeNodeFlags(['--no_allocation_site_pretenuring'], (flag) => set.push(flag)),
+      applyRuntimeNodeFlags(
+        ['--no_allocation_site_pretenuring', '--heap_growing_percent=100'],
+        (flag) => set.push(flag),
+      ),
       [],
     );
     assert.deepEqual(set, []);
+    // A value (or a negation) of the operator's own is kept, not overridden.
+    const kept: string[] = [];
+    assert.deepEqual(
+      applyRuntimeNodeFlags(
+        ['--heap-growing-percent=50', '--allocation-site-pretenuring'],
+        (flag) => kept.push(flag),
+      ),
+      [],
+    );
+    assert.equal(kept.length, 0);
     // Every one of them is a gateway flag, and V8 takes it after the start.
     for (const flag of runtimeSettableNodeFlags) assert.ok(gatewayNodeFlags.includes(flag));
-    const atRunTime = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        `require('node:v8').setFlagsFromString(${JSON.stringify(runtimeSettableNodeFlags[0])});`,
-      ],
-      { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
-    );
-    assert.equal(atRunTime.status, 0, atRunTime.stderr);
+    for (const flag of runtimeSettableNodeFlags) {
+      const atRunTime = spawnSync(
+        process.execPath,
+        ['-e', `require('node:v8').setFlagsFromString(${JSON.stringify(flag)});`],
+        { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+      );
+      assert.equal(atRunTime.status, 0, atRunTime.stderr);
+    }
   });
 
   it('reads the semi-space size from the flags, then NODE_OPTIONS, in either spelling', () => {

@@ -22,10 +22,21 @@
 // and streams at max rate; 8 of 12 runs without the flag, none of 7 with it: 0.6-1.7 MB). Objects
 // that do live long are promoted by scavenges instead. Node refuses it in NODE_OPTIONS: it goes on
 // the command line. Measurements: BENCHMARKS.md (eighth session).
+//
+// --heap-growing-percent=100: after a mark-compact V8 lets the old generation grow to twice what
+// survived before the next one. Left to itself it chose a limit only 2-8 MB above the gateway's
+// ~45 MB live heap (most of it the tokenizer's ranks), so at 1,000 req/s, with ~0.8 KB a request
+// reaching the old generation, it mark-compacted every few seconds: 4 mark-compacts (8-29 ms
+// pauses, 50-67 ms in all) inside the gateway's 1,000 req/s rounds of each chat-stream bench run,
+// and the p99 there 21-39 ms against the bare proxy's 3-12. With the flag: none inside the rounds,
+// 5 in the whole run instead of 19, p99 6.6 ms. Cost: up to ~45 MB more old generation before a
+// mark-compact. Node refuses it in NODE_OPTIONS; V8 reads it at every GC, so `serve` sets it at
+// run time when the command line lacks it. Measurements: BENCHMARKS.md (twelfth session).
 
 export const gatewayNodeFlags: readonly string[] = [
   '--max-semi-space-size=64',
   '--no-allocation-site-pretenuring',
+  '--heap-growing-percent=100',
 ];
 
 /**
@@ -35,15 +46,26 @@ export const gatewayNodeFlags: readonly string[] = [
  * --no-allocation-site-pretenuring kept the gateway out of the pretenured state in 4 of 4 runs
  * that entered it in 8 of 12 without it (BENCHMARKS.md, eighth session).
  */
-export const runtimeSettableNodeFlags: readonly string[] = ['--no-allocation-site-pretenuring'];
+export const runtimeSettableNodeFlags: readonly string[] = [
+  '--no-allocation-site-pretenuring',
+  '--heap-growing-percent=100',
+];
 
-/** Sets, through `setFlag` (v8.setFlagsFromString), the runtime-settable flags `execArgv` lacks. */
+/** A flag's name in V8's dash spelling, without its value (`--heap-growing-percent`). */
+const flagName = (arg: string) => arg.split('=')[0]!.replaceAll('_', '-');
+
+/**
+ * Sets, through `setFlag` (v8.setFlagsFromString), the runtime-settable flags `execArgv` lacks; a
+ * flag the command line sets to a value of its own (or negates) is left as it is.
+ */
 export function applyRuntimeNodeFlags(
   execArgv: readonly string[],
   setFlag: (flag: string) => void,
 ): string[] {
-  const spelled = new Set(execArgv.map((arg) => arg.replaceAll('_', '-')));
-  const missing = runtimeSettableNodeFlags.filter((flag) => !spelled.has(flag));
+  const named = new Set(execArgv.map((arg) => flagName(arg).replace(/^--no-/, '--')));
+  const missing = runtimeSettableNodeFlags.filter(
+    (flag) => !named.has(flagName(flag).replace(/^--no-/, '--')),
+  );
   for (const flag of missing) setFlag(flag);
   return missing;
 }
