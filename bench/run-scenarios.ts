@@ -152,7 +152,7 @@ function describeCpu(cpu: CpuUsage | undefined): string {
   return `, ${Math.round(cpu.msPerRequest * 1000)} µs CPU/request${main}`;
 }
 
-export function describeGc(gc: GcPauses | undefined): string {
+function describeGc(gc: GcPauses | undefined): string {
   if (!gc) return '';
   const pauses = (kind: GcPauses['major']) => `${kind.count} (${kind.ms.toFixed(1)} ms)`;
   return `, GC pauses: mark-compacts ${pauses(gc.major)}, scavenges ${pauses(gc.minor)}`;

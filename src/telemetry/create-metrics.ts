@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TraceRecord } from './build-trace-record.js';
 import type { AttemptEvent, BreakerStateChangedEvent } from './events.js';
-import { gcKinds, gcPauseTotals } from './gc-pauses.js';
+import { gcKinds, gcPauseTotals, type GcKind } from './gc-pauses.js';
 
 export interface MetricsSources {
   /** Requests inside the gateway right now (the server's count). */
@@ -35,23 +35,33 @@ const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const overheadBuckets = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 const breakerStates = ['closed', 'open', 'half-open'] as const;
 
-/** A counter mirroring a monotonically growing number read at scrape time. */
+/**
+ * A counter mirroring a monotonically growing number read at scrape time; with `by`, one series
+ * per value of that label, `read` called with the value.
+ */
 function mirrorCounter(
   registry: Registry,
   name: string,
   help: string,
-  read: () => number | undefined,
+  read: (labelValue?: string) => number | undefined,
+  by?: { label: string; values: readonly string[] },
 ): void {
-  let last = 0;
+  const last = new Map<string | undefined, number>();
   new Counter({
     name,
     help,
+    labelNames: by ? [by.label] : [],
     registers: [registry],
     collect() {
-      const value = read();
-      if (value === undefined) return;
-      if (value > last) this.inc(value - last);
-      last = value;
+      for (const labelValue of by ? by.values : [undefined]) {
+        const value = read(labelValue);
+        if (value === undefined) continue;
+        const seen = last.get(labelValue) ?? 0;
+        // A labelled series is shown from the first scrape, at 0 until it moves.
+        if (by) this.inc({ [by.label]: labelValue! }, Math.max(0, value - seen));
+        else if (value > seen) this.inc(value - seen);
+        last.set(labelValue, value);
+      }
     },
   });
 }
@@ -59,31 +69,21 @@ function mirrorCounter(
 /** Counters mirroring the process's GC pause totals by kind (gc-pauses.ts), read at scrape time. */
 function gcPauseCounters(registry: Registry): void {
   const totals = gcPauseTotals();
-  const last = new Map(gcKinds.map((kind) => [kind, { count: 0, seconds: 0 }]));
-  const read = (field: 'count' | 'seconds') =>
-    function (this: Counter<'kind'>) {
-      for (const kind of gcKinds) {
-        const now = totals.get(kind)![field];
-        const seen = last.get(kind)!;
-        if (now > seen[field]) this.inc({ kind }, now - seen[field]);
-        else this.inc({ kind }, 0);
-        seen[field] = now;
-      }
-    };
-  new Counter({
-    name: 'switchyard_gc_pauses_total',
-    help: 'Garbage-collection pauses of the gateway process (the event loop held), by kind (minor: scavenge; major: mark-compact; incremental: a marking step; weakcb: weak callbacks).',
-    labelNames: ['kind'] as const,
-    registers: [registry],
-    collect: read('count'),
-  });
-  new Counter({
-    name: 'switchyard_gc_pause_seconds_total',
-    help: 'Time the gateway process spent in garbage-collection pauses, by kind.',
-    labelNames: ['kind'] as const,
-    registers: [registry],
-    collect: read('seconds'),
-  });
+  const byKind = { label: 'kind', values: gcKinds };
+  mirrorCounter(
+    registry,
+    'switchyard_gc_pauses_total',
+    'Garbage-collection pauses of the gateway process (the event loop held), by kind (minor: scavenge; major: mark-compact; incremental: a marking step; weakcb: weak callbacks).',
+    (kind) => totals.get(kind as GcKind)?.count,
+    byKind,
+  );
+  mirrorCounter(
+    registry,
+    'switchyard_gc_pause_seconds_total',
+    'Time the gateway process spent in garbage-collection pauses, by kind.',
+    (kind) => totals.get(kind as GcKind)?.seconds,
+    byKind,
+  );
 }
 
 type Labels = Record<string, string>;
