@@ -6,6 +6,7 @@ import { createUsage, isUpstreamError, type Usage } from '../core/index.js';
 import type { AttemptRecord, RequestContext } from '../pipeline/request-context.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { RequestFinishedEvent } from './events.js';
+import { isoTime } from '../lib/iso-time.js';
 
 export interface TraceAttempt {
   deployment: string;
@@ -204,17 +205,6 @@ function traceAttempt(attempt: AttemptRecord): TraceAttempt {
     : { deployment, provider, outcome, errorKind, status, latencyMs };
 }
 
-// Requests that arrive in the same millisecond share the ISO string of their time.
-let lastStartedAt = Number.NaN;
-let lastStartedIso = '';
-function isoTimeOf(startedAt: number): string {
-  if (startedAt !== lastStartedAt) {
-    lastStartedIso = new Date(startedAt).toISOString();
-    lastStartedAt = startedAt;
-  }
-  return lastStartedIso;
-}
-
 export function buildTraceRecord(
   event: RequestFinishedEvent,
   options: BuildTraceOptions,
@@ -245,7 +235,7 @@ export function buildTraceRecord(
     }
   }
   return {
-    time: isoTimeOf(context.startedAt),
+    time: isoTime(context.startedAt),
     requestId: context.requestId,
     keyId: readKeyId(context),
     user: context.metadata.user ?? readKeyUser(context),

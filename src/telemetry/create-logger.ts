@@ -1,6 +1,7 @@
 // pino JSON logger with secrets redacted wherever they could appear.
 
 import { pino, type Logger } from 'pino';
+import { isoTime } from '../lib/iso-time.js';
 
 export const redactPaths = [
   'apiKey',
@@ -37,7 +38,7 @@ export function createIsoTime(): () => string {
     const ms = Date.now(); // read per call, like pino's isoTime (mocked clocks apply)
     if (ms !== lastMs) {
       lastMs = ms;
-      last = `,"time":"${new Date(ms).toISOString()}"`;
+      last = `,"time":"${isoTime(ms)}"`;
     }
     return last;
   };

@@ -30,6 +30,7 @@ import {
   type AnthropicRequestSettings,
 } from './convert-to-anthropic-request.js';
 import { closeDispatcher } from '../shared/close-dispatcher.js';
+import { TemplateSlot } from '../shared/string-field-template.js';
 
 export interface AnthropicProviderSettings {
   /** `anthropic-version` sent on translated requests (fast path: the client's own). */
@@ -134,6 +135,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   }
 
   const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
+  /** This upstream's text-delta layout, learned by one stream, tried first by the next. */
+  const textDeltaSlot = new TemplateSlot();
 
   function readJson<T>(
     response: ResponseData,
@@ -167,6 +170,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       converter: new AnthropicStreamConverter({
         ...origin,
         passthrough: call.passthroughBody !== undefined,
+        textDeltaSlot,
       }),
       scope,
       origin,

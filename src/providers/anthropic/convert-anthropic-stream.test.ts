@@ -4,19 +4,25 @@ import { describe, it } from 'node:test';
 import type { StreamPart } from '../../core/index.js';
 import { SseDecoder } from '../../lib/sse-decoder.js';
 import { countJsonParses } from '../../../test/helpers/count-json-parses.js';
+import { TemplateSlot } from '../shared/string-field-template.js';
 import { AnthropicStreamConverter } from './convert-anthropic-stream.js';
 
 const fixtures = new URL('./__fixtures__/', import.meta.url);
 const names = ['basic-response', 'tool-use-response', 'thinking-cache-response'];
 
 /** Runs bytes (in the given chunks) through the SSE decoder and the converter, like the provider. */
-function convert(chunks: Uint8Array[], passthrough = false): StreamPart[] {
+function convert(
+  chunks: Uint8Array[],
+  passthrough = false,
+  textDeltaSlot?: TemplateSlot,
+): StreamPart[] {
   const decoder = new SseDecoder();
   const converter = new AnthropicStreamConverter({
     provider: 'anthropic',
     deployment: 'claude[0]',
     passthrough,
     nowSeconds: () => 1_700_000_000,
+    ...(textDeltaSlot ? { textDeltaSlot } : {}),
   });
   const parts: StreamPart[] = [];
   for (const chunk of chunks) for (const event of decoder.push(chunk)) converter.push(event, parts);
@@ -141,5 +147,55 @@ describe('AnthropicStreamConverter', () => {
     const parts = convert([Buffer.from('event: message_start\ndata: {"type":\n\n')]);
     assert.equal(parts.length, 1);
     assert.ok(parts[0]?.type === 'error' && parts[0].error.code === 'upstream_error');
+  });
+
+  it('a later stream of the same upstream reads its first text delta through the slot', () => {
+    const bytes = readFileSync(new URL('basic-response.sse', fixtures));
+    const slot = new TemplateSlot();
+    const wholeEvents = (text: string) => text.startsWith('{');
+    const expected = plain(convert([bytes]));
+    let first: StreamPart[] = [];
+    let second: StreamPart[] = [];
+    const firstParses = countJsonParses(() => {
+      first = convert([bytes], false, slot);
+    }, wholeEvents);
+    const secondParses = countJsonParses(() => {
+      second = convert([bytes], false, slot);
+    }, wholeEvents);
+    assert.deepEqual(plain(first), expected);
+    assert.deepEqual(plain(second), expected);
+    // The first stream parsed its first delta and the template's probe; the second neither.
+    assert.equal(secondParses, firstParses - 2, `${firstParses} then ${secondParses} parses`);
+  });
+
+  it('a slot holding another layout costs nothing but its failed match', () => {
+    const bytes = readFileSync(new URL('basic-response.sse', fixtures));
+    const slot = new TemplateSlot();
+    // Learn a layout with spaces (another upstream's serialiser), then read the compact one.
+    const spaced = bytes
+      .toString('utf8')
+      .replace(/"type":"text_delta","text":/g, '"type": "text_delta", "text": ');
+    convert([Buffer.from(spaced)], false, slot);
+    assert.deepEqual(plain(convert([bytes], false, slot)), plain(convert([bytes])));
+  });
+
+  it('ping, content_block_stop and message_stop are parsed once per text, not once per stream', () => {
+    const bytes = readFileSync(new URL('basic-response.sse', fixtures));
+    convert([bytes]);
+    const constant = /^\{"type": ?"(ping|content_block_stop|message_stop)"/;
+    const parsed: string[] = [];
+    countJsonParses(
+      () => convert([bytes]),
+      (text) => {
+        if (constant.test(text)) parsed.push(text);
+        return false;
+      },
+    );
+    assert.deepEqual(parsed, []);
+    // A message_stop seen before still ends the stream (the fast path holds it until the end).
+    const parts = convert([bytes], true);
+    assert.equal(parts.at(-1)?.type, 'finish');
+    const stop = parts.at(-2);
+    assert.ok(stop?.type === 'raw' && stop.event === 'message_stop', JSON.stringify(stop));
   });
 });

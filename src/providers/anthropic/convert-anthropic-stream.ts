@@ -5,7 +5,11 @@
 
 import { UpstreamError, type FinishReason, type StreamPart, type Usage } from '../../core/index.js';
 import type { SseEvent } from '../../lib/sse-decoder.js';
-import { LearnedStringField, type StringFieldShape } from '../shared/string-field-template.js';
+import {
+  LearnedStringField,
+  type StringFieldShape,
+  type TemplateSlot,
+} from '../shared/string-field-template.js';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic-api.js';
 import { createAnthropicStreamError } from './anthropic-error.js';
 import { convertAnthropicUsage, mergeAnthropicUsage } from './convert-anthropic-usage.js';
@@ -31,9 +35,36 @@ export const anthropicTextDelta: StringFieldShape = {
   },
 };
 
+/**
+ * Events the converter reads nothing from but their type — `{"type":"ping"}`,
+ * `{"type":"content_block_stop","index":0}`, `{"type":"message_stop"}` — are the same text in
+ * every stream: their parse is kept (frozen; read, never changed) and found again by the text,
+ * instead of a JSON.parse per event. Bounded: the first 64 texts only (block indexes 0–60 or so).
+ */
+const constantEventTypes: ReadonlySet<string> = new Set([
+  'ping',
+  'content_block_stop',
+  'message_stop',
+]);
+const constantEvents = new Map<string, AnthropicStreamEvent>();
+const maxConstantEvents = 64;
+const maxConstantEventLength = 64;
+
+function rememberConstantEvent(text: string, parsed: AnthropicStreamEvent): void {
+  if (
+    text.length <= maxConstantEventLength &&
+    constantEventTypes.has(parsed.type) &&
+    constantEvents.size < maxConstantEvents
+  ) {
+    constantEvents.set(text, Object.freeze(parsed));
+  }
+}
+
 export interface AnthropicStreamConverterOptions {
   provider: string;
   deployment: string;
+  /** The provider's streams' last learned text-delta layout (see TemplateSlot). */
+  textDeltaSlot?: TemplateSlot;
   /**
    * Also emit each event as a `raw` part, for a surface that speaks Anthropic (fast path). The
    * `message_stop` event is held back until `end`, which puts it right before the `finish` part
@@ -55,10 +86,11 @@ export class AnthropicStreamConverter {
   /** Content block index → tool-call ordinal (OpenAI numbers tool calls 0, 1, … on their own). */
   private readonly toolOrdinals = new Map<number, number>();
   /** This stream's text deltas, read through their layout once one was parsed. */
-  private readonly textDeltas = new LearnedStringField(anthropicTextDelta);
+  private readonly textDeltas: LearnedStringField;
 
   constructor(options: AnthropicStreamConverterOptions) {
     this.options = options;
+    this.textDeltas = new LearnedStringField(anthropicTextDelta, 4, options.textDeltaSlot);
   }
 
   get usageSoFar(): Usage | undefined {
@@ -88,20 +120,24 @@ export class AnthropicStreamConverter {
         return;
       }
     }
-    let data: AnthropicStreamEvent;
-    try {
-      data = JSON.parse(event.data) as AnthropicStreamEvent;
-    } catch {
-      this.fail(
-        parts,
-        'malformed',
-        `upstream sent a stream event that is not JSON: ${event.data.slice(0, 120)}`,
-      );
-      return;
-    }
-    if (data === null || typeof data !== 'object' || typeof data.type !== 'string') {
-      this.fail(parts, 'malformed', 'upstream sent a stream event without a type');
-      return;
+    let data =
+      event.data.length <= maxConstantEventLength ? constantEvents.get(event.data) : undefined;
+    if (data === undefined) {
+      try {
+        data = JSON.parse(event.data) as AnthropicStreamEvent;
+      } catch {
+        this.fail(
+          parts,
+          'malformed',
+          `upstream sent a stream event that is not JSON: ${event.data.slice(0, 120)}`,
+        );
+        return;
+      }
+      if (data === null || typeof data !== 'object' || typeof data.type !== 'string') {
+        this.fail(parts, 'malformed', 'upstream sent a stream event without a type');
+        return;
+      }
+      rememberConstantEvent(event.data, data);
     }
     if (event.event === 'error' || data.type === 'error') {
       this.failed = true;

@@ -120,9 +120,19 @@ function endOfJsonString(data: string, start: number): number {
 }
 
 /**
- * One stream's reading of a shape: its template once learned, and a budget of events to learn
- * from. A stream whose events never fit stops trying; a new layout (another content block, say)
- * replaces the template while the budget lasts.
+ * Where the streams of one upstream share their last learned template: a new stream starts from
+ * it, so its first event of the shape is read without JSON.parse (and without the probe parse
+ * learning takes). A template that does not fit a stream's events only costs one failed match
+ * before that stream parses and learns its own, as it would have without the slot.
+ */
+export class TemplateSlot {
+  template: StringFieldTemplate | undefined;
+}
+
+/**
+ * One stream's reading of a shape: its template once learned (or the slot's, to begin with), and
+ * a budget of events to learn from. A stream whose events never fit stops trying; a new layout
+ * (another content block, say) replaces the template while the budget lasts.
  */
 export class LearnedStringField {
   private template: StringFieldTemplate | undefined;
@@ -131,7 +141,10 @@ export class LearnedStringField {
   constructor(
     private readonly shape: StringFieldShape,
     private readonly maxAttempts = 4,
-  ) {}
+    private readonly slot?: TemplateSlot,
+  ) {
+    this.template = slot?.template;
+  }
 
   /** The string of `data` if it has the learned layout; undefined means: parse it, then `learn`. */
   match(data: string): string | undefined {
@@ -142,6 +155,9 @@ export class LearnedStringField {
   learn(data: string, parsed: unknown): void {
     if (this.attempts >= this.maxAttempts) return;
     this.attempts += 1;
-    this.template = StringFieldTemplate.learn(this.shape, data, parsed) ?? this.template;
+    const learned = StringFieldTemplate.learn(this.shape, data, parsed);
+    if (learned === undefined) return;
+    this.template = learned;
+    if (this.slot) this.slot.template = learned;
   }
 }

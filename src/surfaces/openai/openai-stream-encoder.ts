@@ -31,13 +31,16 @@ export class OpenAIStreamEncoder {
   private created = Math.floor(Date.now() / 1000);
   private model: string;
   private sentRole = false;
-  private contentPrefixFor = '';
-  private contentPrefix = '';
+  /** See head(); '' until first needed, and again after a stream-start part. */
+  private headText = '';
+  /** What closes a chunk after its finish reason: `}]`, the null usage if asked for, `}`. */
+  private readonly choiceEnd: string;
 
   constructor(options: OpenAIStreamEncoderOptions) {
     this.options = options;
     this.id = options.fallbackId;
     this.model = options.model;
+    this.choiceEnd = options.includeUsage ? '}],"usage":null}\n\n' : '}]}\n\n';
   }
 
   encode(part: StreamPart): string {
@@ -57,6 +60,7 @@ export class OpenAIStreamEncoder {
         this.id = part.id;
         this.created = part.created;
         this.model = part.model;
+        this.headText = '';
         return this.role();
       case 'text-delta':
         return this.role() + this.contentChunk(part.delta);
@@ -95,63 +99,45 @@ export class OpenAIStreamEncoder {
   }
 
   private finish(part: Extract<StreamPart, { type: 'finish' }>): string {
-    let text = this.role();
-    text += `data: ${JSON.stringify({
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [
-        {
-          index: 0,
-          delta: {},
-          logprobs: null,
-          finish_reason: mapFinishReasonToOpenAI(part.finishReason),
-        },
-      ],
-      ...(this.options.includeUsage ? { usage: null } : {}),
-    })}\n\n`;
+    const head = this.head();
+    let text =
+      this.role() +
+      head +
+      '[{"index":0,"delta":{},"logprobs":null,"finish_reason":' +
+      JSON.stringify(mapFinishReasonToOpenAI(part.finishReason)) +
+      this.choiceEnd;
     if (this.options.includeUsage) {
-      text += `data: ${JSON.stringify({
-        id: this.id,
-        object: 'chat.completion.chunk',
-        created: this.created,
-        model: this.model,
-        choices: [],
-        usage: convertUsageToOpenAI(part.usage),
-      })}\n\n`;
+      text += `${head}[],"usage":${JSON.stringify(convertUsageToOpenAI(part.usage))}}\n\n`;
     }
     return text + openAIDoneEvent;
   }
 
   /**
-   * `chunk({ content })` for the most frequent event, built from a prefix and suffix made once per
-   * stream identity: only the delta is serialised per event. Byte for byte the same text
-   * (openai-stream-encoder.test.ts compares both).
+   * `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":` — the start
+   * every chunk of this stream shares, made once per stream identity (a stream-start part changes
+   * it). Each chunk is then this head and its own end: only the delta is serialised per event. Byte
+   * for byte the text JSON.stringify makes of the chunk object (openai-stream-encoder.test.ts
+   * compares them for every kind of chunk).
    */
-  private contentChunk(delta: string): string {
-    if (
-      this.contentPrefixFor !==
-      this.id + '\u0000' + String(this.created) + '\u0000' + this.model
-    ) {
-      this.contentPrefixFor = this.id + '\u0000' + String(this.created) + '\u0000' + this.model;
-      this.contentPrefix =
+  private head(): string {
+    if (this.headText === '') {
+      this.headText =
         `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk",` +
         `"created":${JSON.stringify(this.created)},"model":${JSON.stringify(this.model)},` +
-        '"choices":[{"index":0,"delta":{"content":';
+        '"choices":';
     }
-    return (
-      this.contentPrefix +
-      JSON.stringify(delta) +
-      (this.options.includeUsage
-        ? '},"logprobs":null,"finish_reason":null}],"usage":null}\n\n'
-        : '},"logprobs":null,"finish_reason":null}]}\n\n')
-    );
+    return this.headText;
   }
 
-  /** For tests: the generic chunk of a content delta, to compare with contentChunk. */
-  genericContentChunk(delta: string): string {
-    return this.chunk({ content: delta });
+  private contentChunk(delta: string): string {
+    return (
+      this.head() +
+      '[{"index":0,"delta":{"content":' +
+      JSON.stringify(delta) +
+      '}' +
+      ',"logprobs":null,"finish_reason":null' +
+      this.choiceEnd
+    );
   }
 
   private role(): string {
@@ -161,13 +147,12 @@ export class OpenAIStreamEncoder {
   }
 
   private chunk(delta: Record<string, unknown>): string {
-    return `data: ${JSON.stringify({
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: null }],
-      ...(this.options.includeUsage ? { usage: null } : {}),
-    })}\n\n`;
+    return (
+      this.head() +
+      '[{"index":0,"delta":' +
+      JSON.stringify(delta) +
+      ',"logprobs":null,"finish_reason":null' +
+      this.choiceEnd
+    );
   }
 }
