@@ -105,6 +105,14 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   }
 
   const errors = { transport: createAnthropicTransportError, http: createAnthropicHttpError };
+  const defaultJsonHeaders: Readonly<Record<string, string>> = Object.freeze({
+    ...baseHeaders,
+    'anthropic-version': settings.version,
+  });
+  const defaultStreamHeaders: Readonly<Record<string, string>> = Object.freeze({
+    ...defaultJsonHeaders,
+    accept: 'text/event-stream',
+  });
 
   function send(
     path: string,
@@ -115,12 +123,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   ): Promise<ResponseData> {
     const origin = { provider: options.name, deployment: call.deployment.id };
     const { version, betas } = protocolOf(call);
-    const headers: Record<string, string> = {
-      ...baseHeaders,
-      'anthropic-version': version,
-      ...(stream ? { accept: 'text/event-stream' } : {}),
-    };
-    if (betas.length > 0) headers['anthropic-beta'] = betas.join(',');
+    let headers: Record<string, string>;
+    if (version === settings.version && betas.length === 0) {
+      // The usual call: the headers made once (undici reads them, never changes them).
+      headers = stream ? defaultStreamHeaders : defaultJsonHeaders;
+    } else {
+      headers = { ...(stream ? defaultStreamHeaders : defaultJsonHeaders) };
+      headers['anthropic-version'] = version;
+      if (betas.length > 0) headers['anthropic-beta'] = betas.join(',');
+    }
     return sendUpstreamRequest({
       dispatcher: options.dispatcher,
       path: basePath + path,
@@ -168,7 +179,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       body: response.body,
       decoder: new SseDecoder(),
       converter: new AnthropicStreamConverter({
-        ...origin,
+        provider: origin.provider,
+        deployment: origin.deployment,
         passthrough: call.passthroughBody !== undefined,
         textDeltaSlot,
       }),

@@ -84,7 +84,7 @@ export class AnthropicStreamConverter {
   private sawStop = false;
   private failed = false;
   /** Content block index → tool-call ordinal (OpenAI numbers tool calls 0, 1, … on their own). */
-  private readonly toolOrdinals = new Map<number, number>();
+  private toolOrdinals: Map<number, number> | undefined;
   /** This stream's text deltas, read through their layout once one was parsed. */
   private readonly textDeltas: LearnedStringField;
 
@@ -171,6 +171,8 @@ export class AnthropicStreamConverter {
       case 'content_block_start': {
         const block = data.content_block;
         if (block.type === 'tool_use') {
+          // Made at the first tool call: most streams have none.
+          this.toolOrdinals ??= new Map();
           const ordinal = this.toolOrdinals.size;
           this.toolOrdinals.set(data.index, ordinal);
           parts.push({
@@ -198,7 +200,7 @@ export class AnthropicStreamConverter {
             if (event.event === 'content_block_delta') this.textDeltas.learn(event.data, data);
             return;
           case 'input_json_delta': {
-            const ordinal = this.toolOrdinals.get(data.index);
+            const ordinal = this.toolOrdinals?.get(data.index);
             if (ordinal !== undefined && delta.partial_json !== '') {
               parts.push({
                 type: 'tool-call-delta',

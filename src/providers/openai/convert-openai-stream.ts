@@ -3,7 +3,11 @@
 
 import { UpstreamError, type FinishReason, type StreamPart, type Usage } from '../../core/index.js';
 import type { SseEvent } from '../../lib/sse-decoder.js';
-import { LearnedStringField, type StringFieldShape } from '../shared/string-field-template.js';
+import {
+  LearnedStringField,
+  type StringFieldShape,
+  type TemplateSlot,
+} from '../shared/string-field-template.js';
 import type { OpenAIChatChunk, OpenAIUsage } from './openai-api.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
@@ -35,9 +39,23 @@ export const openAIContentChunk: StringFieldShape = {
   },
 };
 
+/**
+ * The start every chunk of a stream repeats, `{"id":…,"object":…,"created":…` as OpenAI lays it
+ * out (compact, in that order): the stream's identity, under which a content-chunk template learned
+ * by another stream is taken for this one (TemplateSlot). Undefined for a chunk without those.
+ */
+export function openAIChunkHead(chunk: OpenAIChatChunk): string | undefined {
+  const { id, object, created } = chunk as { id?: unknown; object?: unknown; created?: unknown };
+  if (typeof id !== 'string' || typeof object !== 'string') return undefined;
+  if (typeof created !== 'number' || !Number.isFinite(created)) return undefined;
+  return `{"id":${JSON.stringify(id)},"object":${JSON.stringify(object)},"created":${created}`;
+}
+
 export interface OpenAIStreamConverterOptions {
   provider: string;
   deployment: string;
+  /** The provider's streams' last learned content-chunk layout (see TemplateSlot). */
+  contentChunkSlot?: TemplateSlot;
   /** Also emit each chunk as a `raw` part, for a surface that speaks OpenAI chat (fast path). */
   passthrough: boolean;
 }
@@ -54,10 +72,11 @@ export class OpenAIStreamConverter {
   private failed = false;
   private sawDone = false;
   /** This stream's content-only chunks, read through their layout once one was parsed. */
-  private readonly contentChunks = new LearnedStringField(openAIContentChunk);
+  private readonly contentChunks: LearnedStringField;
 
   constructor(options: OpenAIStreamConverterOptions) {
     this.options = options;
+    this.contentChunks = new LearnedStringField(openAIContentChunk, 4, options.contentChunkSlot);
   }
 
   /** The usage seen so far (partial streams keep what they had, for the trace). */
@@ -125,6 +144,8 @@ export class OpenAIStreamConverter {
     }
     if (!this.started) {
       this.started = true;
+      const head = openAIChunkHead(chunk);
+      if (head !== undefined) this.contentChunks.adopt(head);
       parts.push({
         type: 'stream-start',
         id: chunk.id,

@@ -27,6 +27,7 @@ import {
 } from '../shared/send-upstream-request.js';
 import { createOpenAIHttpError, createOpenAITransportError } from './openai-error.js';
 import { closeDispatcher } from '../shared/close-dispatcher.js';
+import { TemplateSlot } from '../shared/string-field-template.js';
 
 export interface OpenAIProviderOptions {
   name: string;
@@ -48,6 +49,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   };
   if (options.apiKey) baseHeaders.authorization = `Bearer ${options.apiKey}`;
   const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
+  /** This upstream's content-chunk layout, learned by one stream, taken by the next (its own id). */
+  const contentChunkSlot = new TemplateSlot();
 
   const errors = { transport: createOpenAITransportError, http: createOpenAIHttpError };
 
@@ -93,8 +96,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       body: response.body,
       decoder: new SseDecoder(),
       converter: new OpenAIStreamConverter({
-        ...origin,
+        provider: origin.provider,
+        deployment: origin.deployment,
         passthrough: call.passthroughBody !== undefined,
+        contentChunkSlot,
       }),
       scope,
       origin,

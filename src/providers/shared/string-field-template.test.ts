@@ -175,4 +175,19 @@ describe('learned string field (one stream)', () => {
     learnFrom(field, textDelta('a', 2));
     assert.equal(field.match(textDelta('d', 2)), undefined);
   });
+
+  it('takes the identity head of another stream only where the old one ends a member', () => {
+    const template = learn(contentChunk('a', 'q'));
+    const oldHead = '{"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1700000000';
+    const newHead = '{"id":"chatcmpl-xyz","object":"chat.completion.chunk","created":1700000001';
+    const moved = template.withHead(oldHead, newHead);
+    assert.ok(moved);
+    const later = (text: string) =>
+      text.replace('chatcmpl-abc', 'chatcmpl-xyz').replace('1700000000', '1700000001');
+    assert.equal(moved.match(later(contentChunk('b', 'zz'))), 'b');
+    assert.equal(moved.match(contentChunk('b', 'zz')), undefined);
+    // Not a whole member (the created number goes on), or not the template's start.
+    assert.equal(template.withHead(oldHead.slice(0, -1), newHead), undefined);
+    assert.equal(template.withHead(oldHead.replace('abc', 'abd'), newHead), undefined);
+  });
 });

@@ -76,6 +76,25 @@ export class StringFieldTemplate {
     return new StringFieldTemplate(prefix, suffix, volatileLast);
   }
 
+  /**
+   * This template for another stream of the same upstream whose events start with `newHead`
+   * where this one's started with `oldHead` (OpenAI's `{"id":…,"object":…,"created":…`: the
+   * stream's identity, which every chunk repeats). Only a head that ends where a member ends (a
+   * `,` follows it) is replaced, so the new prefix is the old one with those values changed: still
+   * valid JSON of the same structure. Undefined when the prefix does not start so.
+   */
+  withHead(oldHead: string, newHead: string): StringFieldTemplate | undefined {
+    const prefix = this.prefix;
+    if (prefix.charCodeAt(oldHead.length) !== 0x2c || prefix.slice(0, oldHead.length) !== oldHead) {
+      return undefined;
+    }
+    return new StringFieldTemplate(
+      newHead + prefix.slice(oldHead.length),
+      this.suffix,
+      this.volatileLast,
+    );
+  }
+
   /** The string of `data` if it has this template's layout, else undefined. */
   match(data: string): string | undefined {
     const prefix = this.prefix;
@@ -127,6 +146,12 @@ function endOfJsonString(data: string, start: number): number {
  */
 export class TemplateSlot {
   template: StringFieldTemplate | undefined;
+  /**
+   * The identity head of the stream the template was learned in (see StringFieldTemplate
+   * withHead), for a shape whose events repeat their stream's identity; undefined for one whose
+   * events carry none (Anthropic's text deltas): its template fits every stream as it is.
+   */
+  head: string | undefined;
 }
 
 /**
@@ -137,13 +162,29 @@ export class TemplateSlot {
 export class LearnedStringField {
   private template: StringFieldTemplate | undefined;
   private attempts = 0;
+  /** This stream's identity head, once known (adopt). */
+  private head: string | undefined;
 
   constructor(
     private readonly shape: StringFieldShape,
     private readonly maxAttempts = 4,
     private readonly slot?: TemplateSlot,
   ) {
-    this.template = slot?.template;
+    // A template learned under another stream's identity needs that stream's head replaced first.
+    if (slot?.head === undefined) this.template = slot?.template;
+  }
+
+  /**
+   * This stream's identity head (its first event, parsed, gives it): the slot's template, learned
+   * under another stream's head, is taken with this one's in its place.
+   */
+  adopt(head: string): void {
+    this.head = head;
+    const slot = this.slot;
+    if (this.template !== undefined || slot?.template === undefined || slot.head === undefined) {
+      return;
+    }
+    this.template = slot.template.withHead(slot.head, head);
   }
 
   /** The string of `data` if it has the learned layout; undefined means: parse it, then `learn`. */
@@ -158,6 +199,9 @@ export class LearnedStringField {
     const learned = StringFieldTemplate.learn(this.shape, data, parsed);
     if (learned === undefined) return;
     this.template = learned;
-    if (this.slot) this.slot.template = learned;
+    if (this.slot) {
+      this.slot.template = learned;
+      this.slot.head = this.head;
+    }
   }
 }
