@@ -3,6 +3,12 @@
 // milliseconds. Trace rows and log lines take one per request: ~0.02 µs against ~0.45 µs for
 // `new Date(ms).toISOString()` (Node 20, this host).
 
+/** `000Z` … `999Z`: a timestamp's text is its second's prefix and one of these, both shared. */
+const millisecondSuffixes: readonly string[] = Array.from(
+  { length: 1000 },
+  (_, milli) => `${String(milli).padStart(3, '0')}Z`,
+);
+
 let cachedSecond = Number.NaN;
 /** `YYYY-MM-DDTHH:mm:ss.` of cachedSecond. */
 let cachedPrefix = '';
@@ -17,6 +23,5 @@ export function isoTime(ms: number): string {
     cachedPrefix = text.slice(0, 20);
     cachedSecond = second;
   }
-  const milli = whole - second * 1000;
-  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  return cachedPrefix + millisecondSuffixes[whole - second * 1000]!;
 }
