@@ -134,8 +134,7 @@ export class OpenAIStreamEncoder {
       this.head() +
       '[{"index":0,"delta":{"content":' +
       JSON.stringify(delta) +
-      '}' +
-      ',"logprobs":null,"finish_reason":null' +
+      '},"logprobs":null,"finish_reason":null' +
       this.choiceEnd
     );
   }
