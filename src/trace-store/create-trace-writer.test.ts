@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-database.js';
 import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
-import { copyTextRows, createTraceWriter } from './create-trace-writer.js';
+import { createTraceWriter } from './create-trace-writer.js';
 import type { Database } from './database.js';
 import { createTraceSpool } from './trace-spool.js';
 
@@ -118,85 +118,6 @@ describe('trace writer and spool', () => {
       );
     } finally {
       await database.close();
-    }
-  });
-
-  it('rows queued as COPY text (embedded PGlite) spool as records and replay intact', async () => {
-    const spoolDir = join(dir, 'copy-text');
-    const first = createTraceWriter({
-      connect: down,
-      spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
-      batchSize: 3,
-      flushIntervalMs: 20,
-      queueLimit: 5,
-      rows: copyTextRows,
-    });
-    const odd = traceRecord({
-      time: new Date().toISOString(),
-      feature: 'tab\tnew\nline \\N',
-      promptText: 'ünïcödé 🎉 "quoted"',
-      attempts: [{ deployment: 'a/b', provider: 'a', outcome: 'success', latencyMs: 1.25 }],
-      costUsd: null,
-    });
-    // 7 rows over a memory bound of 5: the backlog spills at the 6th, the rest at close.
-    const records = [odd, ...Array.from({ length: 6 }, record)];
-    for (const item of records) first.enqueue(item);
-    await first.close();
-    assert.equal(first.stats().spooledRows, 7);
-    assert.equal(first.stats().dropped, 0);
-
-    const pglite = await createTraceTarget('pglite');
-    try {
-      const second = createTraceWriter({
-        connect: () => pglite.open(),
-        spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
-        batchSize: 3,
-        flushIntervalMs: 20,
-        queueLimit: 1000,
-        rows: copyTextRows,
-      });
-      second.start();
-      const late = record();
-      second.enqueue(late);
-      for (
-        let tries = 0;
-        tries < 300 && second.stats().written + second.stats().replayed < 8;
-        tries += 1
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await second.close();
-      assert.equal(second.stats().replayed, 7);
-      assert.equal(second.stats().written, 1);
-      const database = await pglite.open();
-      try {
-        const { rows } = await database.query<{ request_id: string }>(
-          'SELECT request_id FROM llm_traces',
-        );
-        assert.deepEqual(
-          new Set(rows.map((row) => row.request_id)),
-          new Set([...records, late].map((item) => item.requestId)),
-        );
-        const stored = await database.query<{
-          feature: string;
-          prompt_text: string;
-          attempts: unknown;
-          cost_usd: number | null;
-        }>(
-          'SELECT feature, prompt_text, attempts, cost_usd FROM llm_traces WHERE request_id = $1',
-          [odd.requestId],
-        );
-        assert.deepEqual(stored.rows[0], {
-          feature: odd.feature,
-          prompt_text: odd.promptText,
-          attempts: odd.attempts,
-          cost_usd: null,
-        });
-      } finally {
-        await database.close();
-      }
-    } finally {
-      await pglite.cleanup();
     }
   });
 

@@ -5,7 +5,7 @@
 
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
-import { copyRow, insertCopyRows, insertTraces, parseCopyRow } from './insert-traces.js';
+import { insertTraces } from './insert-traces.js';
 import type { TraceSpool } from './trace-spool.js';
 
 export interface TraceWriterStats {
@@ -34,35 +34,7 @@ export interface TraceWriter {
   close(): Promise<void>;
 }
 
-/**
- * The form rows wait in while queued, and how a batch of them is written. Records themselves by
- * default; embedded PGlite queues each row as its COPY text (copyTextRows, below):
- * one flat string a row instead of ~10 small objects, which every young-generation GC copies
- * while the row waits (BENCHMARKS.md, thirteenth session).
- */
-export interface TraceRowCodec<Row> {
-  encode: (record: TraceRecord) => Row;
-  /** Back to the record, for the spool (rare: the database is down or slow). */
-  decode: (row: Row) => TraceRecord;
-  insert: (database: Database, rows: readonly Row[]) => Promise<void>;
-}
-
-export const traceRecordRows: TraceRowCodec<TraceRecord> = {
-  encode: (record) => record,
-  decode: (record) => record,
-  insert: insertTraces,
-};
-
-/** Embedded PGlite: a row waits as its COPY text line and goes into the COPY as it is. */
-export const copyTextRows: TraceRowCodec<string> = {
-  encode: copyRow,
-  decode: parseCopyRow,
-  insert: insertCopyRows,
-};
-
-export interface TraceWriterOptions<Row = TraceRecord> {
-  /** The queued form of a row (default: the record as it is). */
-  rows?: TraceRowCodec<Row>;
+export interface TraceWriterOptions {
   /** Resolves once the database is open and migrated; rejects (and is retried) while it is down. */
   connect: () => Promise<Database>;
   spool: TraceSpool;
@@ -74,13 +46,10 @@ export interface TraceWriterOptions<Row = TraceRecord> {
   onError?: (error: unknown, what: string) => void;
 }
 
-export function createTraceWriter<Row = TraceRecord>(
-  options: TraceWriterOptions<Row>,
-): TraceWriter {
+export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
   const { spool, batchSize, queueLimit } = options;
-  const rows = (options.rows ?? traceRecordRows) as TraceRowCodec<Row>;
   const baseRetryMs = options.retryDelayMs ?? 1_000;
-  let queue: Row[] = [];
+  let queue: TraceRecord[] = [];
   let database: Database | undefined;
   let connecting: Promise<Database | undefined> | undefined;
   let available = false;
@@ -160,11 +129,11 @@ export function createTraceWriter<Row = TraceRecord>(
     return pending;
   }
 
-  async function tryInsert(write: (database: Database) => Promise<void>): Promise<boolean> {
+  async function tryInsert(records: TraceRecord[]): Promise<boolean> {
     const db = available || Date.now() >= retryAt ? await ensureDatabase() : undefined;
     if (!db) return false;
     try {
-      await write(db);
+      await insertTraces(db, records);
       available = true;
       retryMs = baseRetryMs;
       return true;
@@ -185,8 +154,7 @@ export function createTraceWriter<Row = TraceRecord>(
       }
       for (let start = 0; start < records.length; start += batchSize) {
         // A partly replayed segment is replayed again from its start: request_id makes it harmless.
-        const batch = records.slice(start, start + batchSize);
-        if (!(await tryInsert((db) => insertTraces(db, batch)))) return false;
+        if (!(await tryInsert(records.slice(start, start + batchSize)))) return false;
       }
       counters.replayed += records.length;
       await spool.remove(segment);
@@ -211,13 +179,13 @@ export function createTraceWriter<Row = TraceRecord>(
     while (queue.length >= batchSize || (partialRows > 0 && queue.length > 0)) {
       const batch = queue.splice(0, batchSize);
       partialRows -= batch.length;
-      if (databaseUp && (await tryInsert((db) => rows.insert(db, batch)))) {
+      if (databaseUp && (await tryInsert(batch))) {
         counters.written += batch.length;
         continue;
       }
       databaseUp = false;
       // The database is unavailable: everything queued goes to disk now, one file per batch.
-      await toSpool(batch.map((row) => rows.decode(row)));
+      await toSpool(batch);
     }
   }
 
@@ -259,13 +227,13 @@ export function createTraceWriter<Row = TraceRecord>(
         void toSpool([record]);
         return;
       }
-      queue.push(rows.encode(record));
+      queue.push(record);
       if (queue.length >= batchSize && !running) void run(false);
       if (queue.length > queueLimit) {
         // Over the bound (the writer cannot keep up): move the backlog to disk at once.
         const overflow = queue;
         queue = [];
-        void toSpool(overflow.map((row) => rows.decode(row)));
+        void toSpool(overflow);
       }
     },
     async flush() {
