@@ -37,15 +37,17 @@ describe('OpenAI stream converter', () => {
     '{"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini",' +
     '"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}';
 
+  /** One whole stream: role, every awkward content, finish, usage, [DONE]. */
+  const stream = [
+    roleChunk,
+    ...contents.map((content, i) => contentChunk(content, 'o'.repeat(i))),
+    finishChunk,
+    usageChunk,
+    '[DONE]',
+  ];
+
   it('gives the parts a full parse gives, for every chunk', () => {
-    const datas = [
-      roleChunk,
-      ...contents.map((content, i) => contentChunk(content, 'o'.repeat(i))),
-      finishChunk,
-      usageChunk,
-      '[DONE]',
-    ];
-    const parts = convert(datas);
+    const parts = convert(stream);
     const expected: StreamPart[] = [
       { type: 'raw', format: 'openai-chat', data: roleChunk },
       { type: 'stream-start', id: 'chatcmpl-abc', model: 'gpt-4o-mini', created: 1700000000 },
@@ -105,13 +107,6 @@ describe('OpenAI stream converter', () => {
         .replace('"id":"chatcmpl-abc"', `"id":${JSON.stringify(id)}`)
         .replace('"created":1700000000', `"created":${created}`),
     );
-  const stream = [
-    roleChunk,
-    ...contents.map((content, i) => contentChunk(content, 'o'.repeat(i))),
-    finishChunk,
-    usageChunk,
-    '[DONE]',
-  ];
   const wholeEvents = (text: string) => text.startsWith('{');
 
   it('a later stream of the same upstream, under its own id, takes the slot template', () => {
