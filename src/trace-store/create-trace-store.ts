@@ -7,7 +7,7 @@ import { openDatabase, runMigrations, type Database, type Migration } from './da
 import { openSharedEmbeddedDatabase } from './share-embedded-database.js';
 import { createTraceSpool } from './trace-spool.js';
 import { traceMigrations } from './trace-migrations.js';
-import { createTraceWriter, type TraceWriter } from './create-trace-writer.js';
+import { copyTextParts, createTraceWriter, type TraceWriter } from './create-trace-writer.js';
 
 export interface TraceStoreOptions {
   database: DatabaseConfig;
@@ -61,7 +61,7 @@ export function createTraceStore(options: TraceStoreOptions): TraceWriter {
     dir: options.traces.spoolDir,
     maxBytes: options.traces.spoolMaxBytes,
   });
-  return createTraceWriter({
+  const writerOptions = {
     connect: () => openTraceDatabase(options.database, options.extraMigrations),
     spool,
     batchSize: traceBatchSize(options.database, options.traces),
@@ -69,5 +69,9 @@ export function createTraceStore(options: TraceStoreOptions): TraceWriter {
     queueLimit: options.traces.queueLimit,
     retryDelayMs: options.retryDelayMs ?? options.traces.retryDelayMs,
     ...(options.onError ? { onError: options.onError } : {}),
-  });
+  };
+  // Embedded PGlite loads COPY text: queued rows take that form a part at a time.
+  return options.database.url === undefined
+    ? createTraceWriter({ ...writerOptions, rows: copyTextParts })
+    : createTraceWriter(writerOptions);
 }

@@ -10,8 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-database.js';
 import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
-import { createTraceWriter } from './create-trace-writer.js';
+import {
+  copyTextParts,
+  createTraceWriter,
+  recordParts,
+  type TraceRowCodec,
+} from './create-trace-writer.js';
 import type { Database } from './database.js';
+import { rowsPerTurn } from './insert-traces.js';
 import { createTraceSpool } from './trace-spool.js';
 
 /** A row written now (the writer's tests count rows; the values do not matter). */
@@ -119,6 +125,122 @@ describe('trace writer and spool', () => {
     } finally {
       await database.close();
     }
+  });
+
+  it('rows queued as COPY text parts (embedded PGlite) spool as records and replay intact', async () => {
+    const spoolDir = join(dir, 'copy-text');
+    const first = createTraceWriter({
+      connect: down,
+      spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
+      batchSize: 3,
+      flushIntervalMs: 20,
+      queueLimit: 5,
+      rows: copyTextParts,
+    });
+    const odd = traceRecord({
+      time: new Date().toISOString(),
+      feature: 'tab\tnew\nline \\N',
+      promptText: 'ünïcödé 🎉 "quoted"',
+      attempts: [{ deployment: 'a/b', provider: 'a', outcome: 'success', latencyMs: 1.25 }],
+      costUsd: null,
+    });
+    // 7 rows over a memory bound of 5 (parts of 3): the backlog spills at the 6th, the rest at close.
+    const records = [odd, ...Array.from({ length: 6 }, record)];
+    for (const item of records) first.enqueue(item);
+    await first.close();
+    assert.equal(first.stats().spooledRows, 7);
+    assert.equal(first.stats().dropped, 0);
+
+    const pglite = await createTraceTarget('pglite');
+    try {
+      const second = createTraceWriter({
+        connect: () => pglite.open(),
+        spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
+        batchSize: 3,
+        flushIntervalMs: 20,
+        queueLimit: 1000,
+        rows: copyTextParts,
+      });
+      second.start();
+      const late = [record(), record(), record(), record()];
+      for (const item of late) second.enqueue(item);
+      for (
+        let tries = 0;
+        tries < 300 && second.stats().written + second.stats().replayed < 11;
+        tries += 1
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await second.close();
+      assert.equal(second.stats().replayed, 7);
+      assert.equal(second.stats().written, 4);
+      const database = await pglite.open();
+      try {
+        const { rows } = await database.query<{ request_id: string }>(
+          'SELECT request_id FROM llm_traces',
+        );
+        assert.deepEqual(
+          new Set(rows.map((row) => row.request_id)),
+          new Set([...records, ...late].map((item) => item.requestId)),
+        );
+        const stored = await database.query<{
+          feature: string;
+          prompt_text: string;
+          attempts: unknown;
+          cost_usd: number | null;
+        }>(
+          'SELECT feature, prompt_text, attempts, cost_usd FROM llm_traces WHERE request_id = $1',
+          [odd.requestId],
+        );
+        assert.deepEqual(stored.rows[0], {
+          feature: odd.feature,
+          prompt_text: odd.promptText,
+          attempts: odd.attempts,
+          cost_usd: null,
+        });
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await pglite.cleanup();
+    }
+  });
+
+  it('queued rows take their written form a part (rowsPerTurn rows) at a time; a batch is whole parts', async () => {
+    const encoded: number[] = [];
+    const counting: TraceRowCodec<readonly TraceRecord[]> = {
+      ...recordParts,
+      encode: (records) => {
+        encoded.push(records.length);
+        return recordParts.encode(records);
+      },
+    };
+    const batches: number[] = [];
+    const writer = createTraceWriter({
+      connect: () => Promise.resolve(slowDatabase(1, batches)),
+      spool: createTraceSpool({ dir: join(dir, 'parts'), maxBytes: 1_000_000 }),
+      batchSize: rowsPerTurn * 2.5,
+      flushIntervalMs: 60_000,
+      queueLimit: 10_000,
+      rows: counting,
+    });
+    writer.start();
+    const total = rowsPerTurn * 5 + 20;
+    for (let index = 0; index < total; index += 1) writer.enqueue(record());
+    assert.deepEqual(
+      encoded,
+      new Array<number>(5).fill(rowsPerTurn),
+      'a part per rowsPerTurn rows',
+    );
+    assert.equal(writer.stats().queueDepth, total, 'the depth counts rows, not parts');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Full batches only before the timer: two parts each (a third would pass batchSize).
+    assert.deepEqual(batches, [rowsPerTurn * 2, rowsPerTurn * 2]);
+    assert.equal(writer.stats().queueDepth, rowsPerTurn + 20);
+    await writer.close();
+    assert.deepEqual(encoded.slice(5), [20], 'the flush makes a part of the rows left open');
+    assert.deepEqual(batches.slice(2), [rowsPerTurn + 20]);
+    assert.equal(writer.stats().written, total);
   });
 
   it('opens the database afresh when its serving process dies, and replays what was spooled meanwhile', async () => {

@@ -5,7 +5,13 @@
 
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
-import { insertTraces } from './insert-traces.js';
+import {
+  copyRows,
+  insertCopyParts,
+  insertTraces,
+  parseCopyRows,
+  rowsPerTurn,
+} from './insert-traces.js';
 import type { TraceSpool } from './trace-spool.js';
 
 export interface TraceWriterStats {
@@ -23,7 +29,8 @@ export interface TraceWriterStats {
 export interface TraceWriter {
   /** Connects (and migrates) in the background and replays a spool left by an earlier run. */
   start(): void;
-  /** O(1), synchronous: the request path only pushes onto the queue. */
+  /** Synchronous, O(1) amortised: the request path only pushes onto the queue (every
+   * rowsPerTurn-th row makes its part: ~0.2 ms of COPY text on embedded PGlite). */
   enqueue(record: TraceRecord): void;
   /** Writes everything queued now (to the database, or the spool when it fails). */
   flush(): Promise<void>;
@@ -34,7 +41,38 @@ export interface TraceWriter {
   close(): Promise<void>;
 }
 
-export interface TraceWriterOptions {
+/**
+ * The form queued rows wait in, a part (up to `rowsPerTurn` rows) at a time, and how a batch of
+ * parts is written. Records as they are by default (PostgreSQL); embedded PGlite's rows wait as
+ * their COPY text (copyTextParts, below). A row kept as its record is ~10 small objects, which
+ * every young-generation GC copies while it waits (up to the flush interval); 100 rows of COPY
+ * text are one flat string (BENCHMARKS.md, fourteenth session).
+ */
+export interface TraceRowCodec<Part> {
+  /** Called when a part's rows are all queued (or at a flush, with fewer). */
+  encode: (records: readonly TraceRecord[]) => Part;
+  /** The part's records again, for the spool (rare: the database is down or slow). */
+  decode: (part: Part) => TraceRecord[];
+  insert: (database: Database, parts: readonly Part[]) => Promise<void>;
+}
+
+export const recordParts: TraceRowCodec<readonly TraceRecord[]> = {
+  encode: (records) => records,
+  decode: (records) => [...records],
+  insert: (database, parts) =>
+    insertTraces(database, parts.length === 1 ? parts[0]! : parts.flat()),
+};
+
+/** Embedded PGlite: a part waits as its COPY text and goes into the COPY as it is. */
+export const copyTextParts: TraceRowCodec<string> = {
+  encode: copyRows,
+  decode: parseCopyRows,
+  insert: insertCopyParts,
+};
+
+export interface TraceWriterOptions<Part = readonly TraceRecord[]> {
+  /** The queued form of rows (default: records as they are). */
+  rows?: TraceRowCodec<Part>;
   /** Resolves once the database is open and migrated; rejects (and is retried) while it is down. */
   connect: () => Promise<Database>;
   spool: TraceSpool;
@@ -46,10 +84,22 @@ export interface TraceWriterOptions {
   onError?: (error: unknown, what: string) => void;
 }
 
-export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
+interface QueuedPart<Part> {
+  part: Part;
+  rows: number;
+}
+
+export function createTraceWriter<Part = readonly TraceRecord[]>(
+  options: TraceWriterOptions<Part>,
+): TraceWriter {
   const { spool, batchSize, queueLimit } = options;
+  const codec = (options.rows ?? recordParts) as TraceRowCodec<Part>;
+  const rowsPerPart = Math.min(rowsPerTurn, batchSize);
   const baseRetryMs = options.retryDelayMs ?? 1_000;
-  let queue: TraceRecord[] = [];
+  // The queue: rows not yet in a part (fewer than rowsPerPart), then whole parts, oldest first.
+  let open: TraceRecord[] = [];
+  let parts: QueuedPart<Part>[] = [];
+  let queuedRows = 0;
   let database: Database | undefined;
   let connecting: Promise<Database | undefined> | undefined;
   let available = false;
@@ -129,11 +179,11 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
     return pending;
   }
 
-  async function tryInsert(records: TraceRecord[]): Promise<boolean> {
+  async function tryInsert(write: (database: Database) => Promise<void>): Promise<boolean> {
     const db = available || Date.now() >= retryAt ? await ensureDatabase() : undefined;
     if (!db) return false;
     try {
-      await insertTraces(db, records);
+      await write(db);
       available = true;
       retryMs = baseRetryMs;
       return true;
@@ -154,7 +204,8 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
       }
       for (let start = 0; start < records.length; start += batchSize) {
         // A partly replayed segment is replayed again from its start: request_id makes it harmless.
-        if (!(await tryInsert(records.slice(start, start + batchSize)))) return false;
+        const batch = records.slice(start, start + batchSize);
+        if (!(await tryInsert((db) => insertTraces(db, batch)))) return false;
       }
       counters.replayed += records.length;
       await spool.remove(segment);
@@ -175,18 +226,41 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
     // A partial drain writes the rows queued when it began: rows that arrive during its statements
     // wait for a full batch or the next interval (else each statement's fixed cost let a few rows
     // in, which got a statement of their own, and so on).
-    let partialRows = partial ? queue.length : 0;
-    while (queue.length >= batchSize || (partialRows > 0 && queue.length > 0)) {
-      const batch = queue.splice(0, batchSize);
-      partialRows -= batch.length;
-      if (databaseUp && (await tryInsert(batch))) {
-        counters.written += batch.length;
+    let partialRows = partial ? queuedRows : 0;
+    while (queuedRows >= batchSize || (partialRows > 0 && queuedRows > 0)) {
+      const { batch, rows } = takeBatch();
+      partialRows -= rows;
+      if (databaseUp && (await tryInsert((db) => codec.insert(db, batch)))) {
+        counters.written += rows;
         continue;
       }
       databaseUp = false;
       // The database is unavailable: everything queued goes to disk now, one file per batch.
-      await toSpool(batch);
+      await toSpool(batch.flatMap((part) => codec.decode(part)));
     }
+  }
+
+  /** The open rows as a part of their own (their form from now until they are written). */
+  function seal(): void {
+    if (open.length === 0) return;
+    parts.push({ part: codec.encode(open), rows: open.length });
+    open = [];
+  }
+
+  /** The oldest whole parts, up to batchSize rows (at least one part), out of the queue. */
+  function takeBatch(): { batch: Part[]; rows: number } {
+    if (queuedRows - open.length < batchSize) seal();
+    const batch: Part[] = [];
+    let rows = 0;
+    let taken = 0;
+    while (taken < parts.length && (taken === 0 || rows + parts[taken]!.rows <= batchSize)) {
+      batch.push(parts[taken]!.part);
+      rows += parts[taken]!.rows;
+      taken += 1;
+    }
+    parts.splice(0, taken);
+    queuedRows -= rows;
+    return { batch, rows };
   }
 
   /** `partial`: write a batch smaller than batchSize too (the flush interval is up, or a flush). */
@@ -203,7 +277,7 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
           const withPartial = partialWanted;
           partialWanted = false;
           await drain(withPartial);
-        } while (again && queue.length > 0);
+        } while (again && queuedRows > 0);
       } catch (error) {
         options.onError?.(error, 'flush');
       } finally {
@@ -214,7 +288,7 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
   }
 
   const timer = setInterval(() => {
-    if (queue.length > 0 || (spool.rows > 0 && Date.now() >= retryAt)) void run(true);
+    if (queuedRows > 0 || (spool.rows > 0 && Date.now() >= retryAt)) void run(true);
   }, options.flushIntervalMs);
   timer.unref();
 
@@ -227,25 +301,29 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
         void toSpool([record]);
         return;
       }
-      queue.push(record);
-      if (queue.length >= batchSize && !running) void run(false);
-      if (queue.length > queueLimit) {
+      open.push(record);
+      queuedRows += 1;
+      if (open.length >= rowsPerPart) seal();
+      if (queuedRows >= batchSize && !running) void run(false);
+      if (queuedRows > queueLimit) {
         // Over the bound (the writer cannot keep up): move the backlog to disk at once.
-        const overflow = queue;
-        queue = [];
+        const overflow = parts.flatMap(({ part }) => codec.decode(part)).concat(open);
+        parts = [];
+        open = [];
+        queuedRows = 0;
         void toSpool(overflow);
       }
     },
     async flush() {
       await run(true);
-      if (queue.length > 0) await run(true);
+      if (queuedRows > 0) await run(true);
     },
     database() {
       return closed ? undefined : database;
     },
     stats() {
       return {
-        queueDepth: queue.length,
+        queueDepth: queuedRows,
         spooledRows: spool.rows,
         spooledBytes: spool.bytes,
         ...counters,
@@ -260,7 +338,7 @@ export function createTraceWriter(options: TraceWriterOptions): TraceWriter {
       await this.flush();
       // A flush writes what was queued when it began: rows that came in during its statements are
       // written too, until none is left; from the same tick on, late rows go to the spool.
-      while (queue.length > 0) await run(true);
+      while (queuedRows > 0) await run(true);
       closed = true;
       await Promise.all(pendingSpools);
       await database?.close().catch((error: unknown) => options.onError?.(error, 'close'));

@@ -11,7 +11,14 @@ import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-da
 import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
-import { copyRows, copyRowsInTurns, rowsPerTurn, insertTraces } from './insert-traces.js';
+import {
+  copyRows,
+  copyRowsInTurns,
+  insertCopyParts,
+  insertTraces,
+  parseCopyRows,
+  rowsPerTurn,
+} from './insert-traces.js';
 
 /** Every field set to a value of its own, so a column read from the wrong field shows. */
 function record(overrides: Partial<TraceRecord> = {}): TraceRecord {
@@ -274,6 +281,62 @@ for (const kind of ['postgres', 'pglite'] as const) {
     }
 
     if (kind === 'pglite') {
+      it('stores rows queued as COPY text parts as the records would be stored, odd values included', async () => {
+        const plain = record({ feature: 'parts-path' });
+        const odd = record({
+          feature: 'parts-path',
+          requestedModel: 'gpt\u0000-4o',
+          promptText: 'lone \ud800 surrogate',
+          session: 'tab\there, new\nline, cr\r, backslash \\N and \\.',
+          region: 'NULL',
+          usageEstimated: false,
+          ttftMs: null,
+          totalMs: Number.NaN,
+        });
+        const twins = [plain, odd].map((one) => ({ ...one, requestId: `${one.requestId}-twin` }));
+        await insertCopyParts(database, [copyRows([plain]), copyRows([odd])]);
+        await insertTraces(database, twins);
+        for (const [index, one] of [plain, odd].entries()) {
+          const { request_id: id, ...viaParts } = await rowOf(database, one.requestId);
+          const { request_id: twinId, ...viaRecords } = await rowOf(
+            database,
+            twins[index]!.requestId,
+          );
+          assert.equal(twinId, `${id}-twin`);
+          assert.deepEqual(viaParts, viaRecords);
+        }
+      });
+
+      it('a replay of COPY text parts goes to the INSERT and is counted once in the rollup', async () => {
+        const calls: string[] = [];
+        const copyFrom = database.copyFrom!.bind(database);
+        const spy: Database = {
+          ...database,
+          async copyFrom(sql, data) {
+            calls.push('copy');
+            await copyFrom(sql, data);
+          },
+          async query<Row>(sql: string, params?: unknown[]) {
+            calls.push(sql.trimStart().split(/\s/)[0]!.toLowerCase());
+            return database.query<Row>(sql, params);
+          },
+        };
+        const first = [record({ feature: 'parts-replay' }), record({ feature: 'parts-replay' })];
+        await insertCopyParts(spy, [copyRows(first)]);
+        assert.deepEqual(calls, ['copy'], 'fresh parts are one COPY');
+        calls.length = 0;
+        await insertCopyParts(spy, [
+          copyRows([first[1]!]),
+          copyRows([record({ feature: 'parts-replay' })]),
+        ]);
+        assert.deepEqual(calls, ['copy', 'insert'], 'a duplicate sends the rows to the INSERT');
+        const { rows } = await database.query<{ requests: string; n: number }>(
+          `SELECT (SELECT sum(requests)::text FROM llm_traces_daily WHERE feature = 'parts-replay') AS requests,
+                  (SELECT count(*)::int FROM llm_traces WHERE feature = 'parts-replay') AS n`,
+        );
+        assert.deepEqual(rows[0], { requests: '3', n: 3 });
+      });
+
       it('loads a batch with one COPY, and inserts a batch COPY refuses (a replay)', async () => {
         const calls: string[] = [];
         const copyFrom = database.copyFrom!.bind(database);
@@ -364,5 +427,32 @@ describe('COPY text rows of a trace batch', () => {
       'every part ends its last row',
     );
     assert.deepEqual(await copyRowsInTurns([]), []);
+  });
+
+  it('parses back to the records it was made from (parseCopyRows)', () => {
+    const odd = record({
+      requestId: 'odd',
+      session: 'tab\there, new\nline, cr\r, backslash \\N and \\.',
+      region: 'NULL',
+      feature: '\\N',
+      deployment: '',
+      promptText: 'lone \ud800 surrogate — ünïcödé 🎉',
+      attempts: [{ deployment: 'a\tb', provider: 'p"q', outcome: 'success', latencyMs: 0.1 }],
+      usageEstimated: false,
+      ttftMs: null,
+      costUsd: null,
+      cacheSavedUsd: 1e-12,
+      totalMs: Number.NaN,
+      upstreamMs: Number.POSITIVE_INFINITY,
+      errorCode: 'upstream_error',
+      streamed: false,
+      aborted: true,
+    });
+    const records = [record({ requestId: 'plain' }), odd];
+    assert.deepEqual(parseCopyRows(copyRows(records)), records);
+    assert.deepEqual(parseCopyRows(''), []);
+    // NUL cannot travel in a row: dropped, as the database would drop it.
+    assert.equal(parseCopyRows(copyRows([record({ user: 'a\u0000b' })]))[0]!.user, 'ab');
+    assert.throws(() => parseCopyRows('only\ttwo fields\n'), /fields/);
   });
 });

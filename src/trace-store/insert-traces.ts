@@ -16,47 +16,53 @@ import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
 
-type Column = readonly [name: string, type: string, value: (record: TraceRecord) => unknown];
+type Column = readonly [
+  name: string,
+  type: string,
+  value: (record: TraceRecord) => unknown,
+  /** The record's field the column reads back from a COPY row into (parseCopyRow); none: derived. */
+  key?: keyof TraceRecord,
+];
 
 /** Each column with its SQL type and its value (one array per column, or one COPY field). */
 const columns: readonly Column[] = [
-  ['time', 'timestamptz', (r) => r.time],
-  ['request_id', 'text', (r) => r.requestId],
-  ['key_id', 'text', (r) => r.keyId],
-  ['user_id', 'text', (r) => r.user],
-  ['session_id', 'text', (r) => r.session],
-  ['feature', 'text', (r) => r.feature],
-  ['region', 'text', (r) => r.region],
-  ['surface', 'text', (r) => r.surface],
-  ['operation', 'text', (r) => r.operation],
-  ['requested_model', 'text', (r) => r.requestedModel],
-  ['routed_model', 'text', (r) => r.routedModel],
-  ['provider', 'text', (r) => r.provider],
-  ['deployment', 'text', (r) => r.deployment],
-  ['route_reason', 'text', (r) => r.routeReason],
-  ['attempts', 'jsonb', (r) => JSON.stringify(r.attempts)],
+  ['time', 'timestamptz', (r) => r.time, 'time'],
+  ['request_id', 'text', (r) => r.requestId, 'requestId'],
+  ['key_id', 'text', (r) => r.keyId, 'keyId'],
+  ['user_id', 'text', (r) => r.user, 'user'],
+  ['session_id', 'text', (r) => r.session, 'session'],
+  ['feature', 'text', (r) => r.feature, 'feature'],
+  ['region', 'text', (r) => r.region, 'region'],
+  ['surface', 'text', (r) => r.surface, 'surface'],
+  ['operation', 'text', (r) => r.operation, 'operation'],
+  ['requested_model', 'text', (r) => r.requestedModel, 'requestedModel'],
+  ['routed_model', 'text', (r) => r.routedModel, 'routedModel'],
+  ['provider', 'text', (r) => r.provider, 'provider'],
+  ['deployment', 'text', (r) => r.deployment, 'deployment'],
+  ['route_reason', 'text', (r) => r.routeReason, 'routeReason'],
+  ['attempts', 'jsonb', (r) => JSON.stringify(r.attempts), 'attempts'],
   ['attempt_count', 'smallint', (r) => r.attempts.length],
-  ['cache_status', 'text', (r) => r.cacheStatus],
-  ['input_tokens', 'integer', (r) => r.inputTokens],
-  ['cached_input_tokens', 'integer', (r) => r.cachedInputTokens],
-  ['cache_write_tokens', 'integer', (r) => r.cacheWriteTokens],
-  ['output_tokens', 'integer', (r) => r.outputTokens],
-  ['reasoning_tokens', 'integer', (r) => r.reasoningTokens],
-  ['usage_estimated', 'boolean', (r) => r.usageEstimated ?? false],
-  ['ttft_ms', 'real', (r) => r.ttftMs],
-  ['total_ms', 'real', (r) => r.totalMs],
-  ['upstream_ms', 'real', (r) => r.upstreamMs],
-  ['overhead_ms', 'real', (r) => r.overheadMs],
-  ['cost_usd', 'double precision', (r) => r.costUsd],
-  ['cache_saved_usd', 'double precision', (r) => r.cacheSavedUsd],
-  ['status', 'smallint', (r) => r.status],
-  ['error_code', 'text', (r) => r.errorCode],
-  ['error_class', 'text', (r) => r.errorClass],
-  ['finish_reason', 'text', (r) => r.finishReason],
-  ['streamed', 'boolean', (r) => r.streamed],
-  ['aborted', 'boolean', (r) => r.aborted],
-  ['prompt_text', 'text', (r) => r.promptText],
-  ['response_text', 'text', (r) => r.responseText],
+  ['cache_status', 'text', (r) => r.cacheStatus, 'cacheStatus'],
+  ['input_tokens', 'integer', (r) => r.inputTokens, 'inputTokens'],
+  ['cached_input_tokens', 'integer', (r) => r.cachedInputTokens, 'cachedInputTokens'],
+  ['cache_write_tokens', 'integer', (r) => r.cacheWriteTokens, 'cacheWriteTokens'],
+  ['output_tokens', 'integer', (r) => r.outputTokens, 'outputTokens'],
+  ['reasoning_tokens', 'integer', (r) => r.reasoningTokens, 'reasoningTokens'],
+  ['usage_estimated', 'boolean', (r) => r.usageEstimated ?? false, 'usageEstimated'],
+  ['ttft_ms', 'real', (r) => r.ttftMs, 'ttftMs'],
+  ['total_ms', 'real', (r) => r.totalMs, 'totalMs'],
+  ['upstream_ms', 'real', (r) => r.upstreamMs, 'upstreamMs'],
+  ['overhead_ms', 'real', (r) => r.overheadMs, 'overheadMs'],
+  ['cost_usd', 'double precision', (r) => r.costUsd, 'costUsd'],
+  ['cache_saved_usd', 'double precision', (r) => r.cacheSavedUsd, 'cacheSavedUsd'],
+  ['status', 'smallint', (r) => r.status, 'status'],
+  ['error_code', 'text', (r) => r.errorCode, 'errorCode'],
+  ['error_class', 'text', (r) => r.errorClass, 'errorClass'],
+  ['finish_reason', 'text', (r) => r.finishReason, 'finishReason'],
+  ['streamed', 'boolean', (r) => r.streamed, 'streamed'],
+  ['aborted', 'boolean', (r) => r.aborted, 'aborted'],
+  ['prompt_text', 'text', (r) => r.promptText, 'promptText'],
+  ['response_text', 'text', (r) => r.responseText, 'responseText'],
 ];
 
 /**
@@ -183,6 +189,48 @@ export function copyRows(records: readonly TraceRecord[]): string {
   return lines.join('\n');
 }
 
+const copyUnescapes: Readonly<Record<string, string>> = { t: '\t', n: '\n', r: '\r' };
+
+function copyUnescape(field: string): string {
+  return field.includes('\\')
+    ? field.replace(/\\(.)/g, (_, char: string) => copyUnescapes[char] ?? char)
+    : field;
+}
+
+/**
+ * The record a COPY text row was made from (the inverse of a line of copyRows, but for NULs, which
+ * a row cannot carry): for the rare paths that need records again, the spool and the INSERT a
+ * refused COPY falls back to. Throws on a line that is not a row of `columns`.
+ */
+export function parseCopyRow(line: string): TraceRecord {
+  const fields = line.split('\t');
+  if (fields.length !== columns.length) {
+    throw new Error(`a trace COPY row has ${fields.length} fields, not ${columns.length}`);
+  }
+  const record: Record<string, unknown> = {};
+  for (let column = 0; column < columns.length; column += 1) {
+    const [, type, , key] = columns[column]!;
+    if (key === undefined) continue;
+    const field = fields[column]!;
+    let value: unknown;
+    if (field === '\\N') value = null;
+    else if (type === 'boolean') value = field === 't';
+    else if (type === 'text' || type === 'timestamptz') value = copyUnescape(field);
+    else if (type === 'jsonb') value = JSON.parse(copyUnescape(field)) as unknown;
+    else value = Number(field);
+    record[key] = value;
+  }
+  return record as unknown as TraceRecord;
+}
+
+/** The records of copyRows' text (each line back through parseCopyRow). */
+export function parseCopyRows(text: string): TraceRecord[] {
+  const lines = text.split('\n');
+  // copyRows ends every line, the last one too: the final element is empty.
+  lines.pop();
+  return lines.map(parseCopyRow);
+}
+
 /**
  * Rows of a batch's statement text (COPY rows, or PostgreSQL's array literals) built per turn of
  * the event loop: a 2,000-row embedded batch (~2.3 µs a row of COPY text on this host, ~3–4 ms
@@ -262,10 +310,7 @@ export async function insertTraces(
     return;
   }
   if (database.copyFrom) {
-    if (!triggerRollupOn.has(database)) {
-      await database.exec(`SET switchyard.daily_rollup = 'trigger'`);
-      triggerRollupOn.add(database);
-    }
+    await useTriggerRollup(database);
     try {
       await database.copyFrom(copySql, await copyRowsInTurns(records));
       return;
@@ -276,6 +321,34 @@ export async function insertTraces(
     return;
   }
   await database.query(insertSql, await columnLiteralsInTurns(records));
+}
+
+/**
+ * Embedded PGlite, a batch whose rows are already COPY text (copyRows' parts, made while the rows
+ * waited in the writer's queue): one COPY of the parts as they are. A refused COPY (a duplicate
+ * request_id: a replay) goes through the INSERT, from the records the rows parse back into.
+ */
+export async function insertCopyParts(database: Database, parts: readonly string[]): Promise<void> {
+  if (parts.length === 0) return;
+  if (!database.copyFrom) {
+    await insertTraces(database, parts.flatMap(parseCopyRows));
+    return;
+  }
+  await useTriggerRollup(database);
+  try {
+    await database.copyFrom(copySql, parts);
+    return;
+  } catch {
+    // A duplicate request_id (a replay), or any row COPY refused: the INSERT path decides.
+  }
+  await database.query(insertOnlySql, columnArrays(parts.flatMap(parseCopyRows)));
+}
+
+/** Switches the session's trigger rollup on (once per database) before its first COPY. */
+async function useTriggerRollup(database: Database): Promise<void> {
+  if (triggerRollupOn.has(database)) return;
+  await database.exec(`SET switchyard.daily_rollup = 'trigger'`);
+  triggerRollupOn.add(database);
 }
 
 /** One array per column, filled directly (no array per row). */
