@@ -14,12 +14,21 @@ import { PGlite } from '@electric-sql/pglite';
 import type { PgliteChildData, PgliteReply, PgliteRequest } from './pglite-client.js';
 
 if (!process.send) throw new Error('pglite-child runs as a child process (see pglite-client.ts)');
-const send = (reply: PgliteReply): void => {
-  process.send?.(reply);
+/**
+ * Sends a reply. The channel can be gone (the gateway was killed while a statement ran here): the
+ * write then fails, and without a callback that failure was an uncaught EPIPE that killed this
+ * process before the `disconnect` handler below could close the database. With one, the error is
+ * the callback's, and the handler ends the process cleanly.
+ */
+const send = (reply: PgliteReply, then?: () => void): void => {
+  if (!process.connected) return;
+  process.send?.(reply, undefined, {}, (error: Error | null) => {
+    if (!error) then?.();
+  });
 };
 /** Sends the last reply, then closes the channel once it is written. */
 const sendLast = (reply: PgliteReply): void => {
-  process.send?.(reply, undefined, {}, () => process.disconnect());
+  send(reply, () => process.disconnect());
 };
 
 /**

@@ -149,4 +149,41 @@ describe('openPgliteInChildProcess', () => {
     for (let waited = 0; !gone() && waited < 10_000; waited += 50) await sleep(50);
     assert.ok(gone(), 'the orphaned child ended within 10 s');
   });
+
+  it('an orphaned child finishes the statement in hand and ends without an error', async () => {
+    // The gateway killed mid-batch: the child's answer finds the channel gone. Sending it used to
+    // throw EPIPE as an uncaught error, which killed the child before it closed the database.
+    const script = `import(${JSON.stringify(new URL('./pglite-client.ts', import.meta.url).href)}).then(async (m) => {
+      const database = await m.openPgliteInChildProcess('memory://', { onServing: (pid) => console.log(pid) });
+      database.query('SELECT count(*) FROM generate_series(1, 3000000)').catch(() => undefined);
+      setTimeout(() => console.log('sent'), 100);
+      setInterval(() => undefined, 1000);
+    });`;
+    const parent = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    // The child inherits the parent's stderr: what either writes there arrives here.
+    let stderr = '';
+    parent.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const lines = createInterface({ input: parent.stdout });
+    const [line] = (await once(lines, 'line')) as [string];
+    const child = Number(line);
+    await once(lines, 'line');
+    parent.kill('SIGKILL');
+    await once(parent, 'exit');
+    const gone = () => {
+      try {
+        const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+      } catch {
+        return true;
+      }
+    };
+    for (let waited = 0; !gone() && waited < 20_000; waited += 50) await sleep(50);
+    assert.ok(gone(), 'the orphaned child ended within 20 s');
+    await sleep(100);
+    assert.doesNotMatch(stderr, /EPIPE|Error/, 'no uncaught error in the child');
+  });
 });
