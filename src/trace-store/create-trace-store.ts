@@ -7,7 +7,12 @@ import { openDatabase, runMigrations, type Database, type Migration } from './da
 import { openSharedEmbeddedDatabase } from './share-embedded-database.js';
 import { createTraceSpool } from './trace-spool.js';
 import { traceMigrations } from './trace-migrations.js';
-import { copyTextParts, createTraceWriter, type TraceWriter } from './create-trace-writer.js';
+import {
+  columnParts,
+  copyTextParts,
+  createTraceWriter,
+  type TraceWriter,
+} from './create-trace-writer.js';
 
 export interface TraceStoreOptions {
   database: DatabaseConfig;
@@ -70,8 +75,9 @@ export function createTraceStore(options: TraceStoreOptions): TraceWriter {
     retryDelayMs: options.retryDelayMs ?? options.traces.retryDelayMs,
     ...(options.onError ? { onError: options.onError } : {}),
   };
-  // Embedded PGlite loads COPY text: queued rows take that form a part at a time.
+  // Queued rows take the form their statement takes, a part at a time: COPY text on embedded
+  // PGlite, the INSERT's array-literal fragments on PostgreSQL.
   return options.database.url === undefined
     ? createTraceWriter({ ...writerOptions, rows: copyTextParts })
-    : createTraceWriter(writerOptions);
+    : createTraceWriter({ ...writerOptions, rows: columnParts });
 }

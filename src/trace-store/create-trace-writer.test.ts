@@ -11,6 +11,7 @@ import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-da
 import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import {
+  columnParts,
   copyTextParts,
   createTraceWriter,
   recordParts,
@@ -127,84 +128,89 @@ describe('trace writer and spool', () => {
     }
   });
 
-  it('rows queued as COPY text parts (embedded PGlite) spool as records and replay intact', async () => {
-    const spoolDir = join(dir, 'copy-text');
-    const first = createTraceWriter({
-      connect: down,
-      spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
-      batchSize: 3,
-      flushIntervalMs: 20,
-      queueLimit: 5,
-      rows: copyTextParts,
-    });
-    const odd = traceRecord({
-      time: new Date().toISOString(),
-      feature: 'tab\tnew\nline \\N',
-      promptText: 'ünïcödé 🎉 "quoted"',
-      attempts: [{ deployment: 'a/b', provider: 'a', outcome: 'success', latencyMs: 1.25 }],
-      costUsd: null,
-    });
-    // 7 rows over a memory bound of 5 (parts of 3): the backlog spills at the 6th, the rest at close.
-    const records = [odd, ...Array.from({ length: 6 }, record)];
-    for (const item of records) first.enqueue(item);
-    await first.close();
-    assert.equal(first.stats().spooledRows, 7);
-    assert.equal(first.stats().dropped, 0);
-
-    const pglite = await createTraceTarget('pglite');
-    try {
-      const second = createTraceWriter({
-        connect: () => pglite.open(),
+  for (const [kind, form, rows] of [
+    ['pglite', 'COPY text', copyTextParts],
+    ['postgres', 'array-literal fragments', columnParts],
+  ] as const) {
+    it(`rows queued as ${form} (${kind}) spool as records and replay intact`, async () => {
+      const spoolDir = join(dir, `parts-${kind}`);
+      const first = createTraceWriter({
+        connect: down,
         spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
         batchSize: 3,
         flushIntervalMs: 20,
-        queueLimit: 1000,
-        rows: copyTextParts,
+        queueLimit: 5,
+        rows: rows as TraceRowCodec<unknown>,
       });
-      second.start();
-      const late = [record(), record(), record(), record()];
-      for (const item of late) second.enqueue(item);
-      for (
-        let tries = 0;
-        tries < 300 && second.stats().written + second.stats().replayed < 11;
-        tries += 1
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await second.close();
-      assert.equal(second.stats().replayed, 7);
-      assert.equal(second.stats().written, 4);
-      const database = await pglite.open();
+      const odd = traceRecord({
+        time: new Date().toISOString(),
+        feature: 'tab\tnew\nline \\N',
+        promptText: 'ünïcödé 🎉 "quoted"',
+        attempts: [{ deployment: 'a/b', provider: 'a', outcome: 'success', latencyMs: 1.25 }],
+        costUsd: null,
+      });
+      // 7 rows over a memory bound of 5 (parts of 3): the backlog spills at the 6th, the rest at close.
+      const records = [odd, ...Array.from({ length: 6 }, record)];
+      for (const item of records) first.enqueue(item);
+      await first.close();
+      assert.equal(first.stats().spooledRows, 7);
+      assert.equal(first.stats().dropped, 0);
+
+      const own = await createTraceTarget(kind);
       try {
-        const { rows } = await database.query<{ request_id: string }>(
-          'SELECT request_id FROM llm_traces',
-        );
-        assert.deepEqual(
-          new Set(rows.map((row) => row.request_id)),
-          new Set([...records, ...late].map((item) => item.requestId)),
-        );
-        const stored = await database.query<{
-          feature: string;
-          prompt_text: string;
-          attempts: unknown;
-          cost_usd: number | null;
-        }>(
-          'SELECT feature, prompt_text, attempts, cost_usd FROM llm_traces WHERE request_id = $1',
-          [odd.requestId],
-        );
-        assert.deepEqual(stored.rows[0], {
-          feature: odd.feature,
-          prompt_text: odd.promptText,
-          attempts: odd.attempts,
-          cost_usd: null,
+        const second = createTraceWriter({
+          connect: () => own.open(),
+          spool: createTraceSpool({ dir: spoolDir, maxBytes: 1_000_000 }),
+          batchSize: 3,
+          flushIntervalMs: 20,
+          queueLimit: 1000,
+          rows: rows as TraceRowCodec<unknown>,
         });
+        second.start();
+        const late = [record(), record(), record(), record()];
+        for (const item of late) second.enqueue(item);
+        for (
+          let tries = 0;
+          tries < 300 && second.stats().written + second.stats().replayed < 11;
+          tries += 1
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await second.close();
+        assert.equal(second.stats().replayed, 7);
+        assert.equal(second.stats().written, 4);
+        const database = await own.open();
+        try {
+          const { rows } = await database.query<{ request_id: string }>(
+            'SELECT request_id FROM llm_traces',
+          );
+          assert.deepEqual(
+            new Set(rows.map((row) => row.request_id)),
+            new Set([...records, ...late].map((item) => item.requestId)),
+          );
+          const stored = await database.query<{
+            feature: string;
+            prompt_text: string;
+            attempts: unknown;
+            cost_usd: number | null;
+          }>(
+            'SELECT feature, prompt_text, attempts, cost_usd FROM llm_traces WHERE request_id = $1',
+            [odd.requestId],
+          );
+          assert.deepEqual(stored.rows[0], {
+            feature: odd.feature,
+            prompt_text: odd.promptText,
+            attempts: odd.attempts,
+            cost_usd: null,
+          });
+        } finally {
+          await database.close();
+        }
       } finally {
-        await database.close();
+        await own.cleanup();
       }
-    } finally {
-      await pglite.cleanup();
-    }
-  });
+    });
+  }
 
   it('queued rows take their written form a part (rowsPerTurn rows) at a time; a batch is whole parts', async () => {
     const encoded: number[] = [];

@@ -6,9 +6,12 @@
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
 import {
+  columnFragments,
   copyRows,
+  insertColumnParts,
   insertCopyParts,
   insertTraces,
+  parseColumnFragments,
   parseCopyRows,
   rowsPerTurn,
 } from './insert-traces.js';
@@ -43,10 +46,11 @@ export interface TraceWriter {
 
 /**
  * The form queued rows wait in, a part (up to `rowsPerTurn` rows) at a time, and how a batch of
- * parts is written. Records as they are by default (PostgreSQL); embedded PGlite's rows wait as
- * their COPY text (copyTextParts, below). A row kept as its record is ~10 small objects, which
- * every young-generation GC copies while it waits (up to the flush interval); 100 rows of COPY
- * text are one flat string (BENCHMARKS.md, fourteenth session).
+ * parts is written. The trace store's rows wait in the form their statement takes: COPY text on
+ * embedded PGlite (copyTextParts), array-literal fragments on PostgreSQL (columnParts); records as
+ * they are by default. A row kept as its record is ~10 small objects, which every young-generation
+ * GC copies while it waits (up to the flush interval); 100 rows of COPY text are one flat string,
+ * of fragments 37 (BENCHMARKS.md, fourteenth session).
  */
 export interface TraceRowCodec<Part> {
   /** Called when a part's rows are all queued (or at a flush, with fewer). */
@@ -68,6 +72,13 @@ export const copyTextParts: TraceRowCodec<string> = {
   encode: copyRows,
   decode: parseCopyRows,
   insert: insertCopyParts,
+};
+
+/** PostgreSQL: a part waits as its columns' array-literal fragments, joined into the batch's. */
+export const columnParts: TraceRowCodec<readonly string[]> = {
+  encode: columnFragments,
+  decode: parseColumnFragments,
+  insert: insertColumnParts,
 };
 
 export interface TraceWriterOptions<Part = readonly TraceRecord[]> {

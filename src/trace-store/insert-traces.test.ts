@@ -12,10 +12,13 @@ import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
 import {
+  columnFragments,
   copyRows,
   copyRowsInTurns,
+  insertColumnParts,
   insertCopyParts,
   insertTraces,
+  parseColumnFragments,
   parseCopyRows,
   rowsPerTurn,
 } from './insert-traces.js';
@@ -280,6 +283,38 @@ for (const kind of ['postgres', 'pglite'] as const) {
       });
     }
 
+    if (kind === 'postgres') {
+      it('stores rows queued as column fragments as the records would be stored, odd values included', async () => {
+        const plain = record({ feature: 'fragments-path' });
+        const odd = record({
+          feature: 'fragments-path',
+          requestedModel: 'gpt\u0000-4o',
+          promptText: 'lone \ud800 surrogate, "quoted", back\\slash, {braces}',
+          session: 'NULL',
+          region: '',
+          usageEstimated: false,
+          ttftMs: null,
+          totalMs: Number.NaN,
+        });
+        const twins = [plain, odd].map((one) => ({ ...one, requestId: `${one.requestId}-twin` }));
+        await insertColumnParts(database, [columnFragments([plain]), columnFragments([odd])]);
+        await insertTraces(database, twins);
+        for (const [index, one] of [plain, odd].entries()) {
+          const { request_id: id, ...viaParts } = await rowOf(database, one.requestId);
+          const { request_id: twinId, ...viaRecords } = await rowOf(
+            database,
+            twins[index]!.requestId,
+          );
+          assert.equal(twinId, `${id}-twin`);
+          assert.deepEqual(viaParts, viaRecords);
+        }
+        const { rows } = await database.query<{ requests: string }>(
+          `SELECT sum(requests)::text AS requests FROM llm_traces_daily WHERE feature = 'fragments-path'`,
+        );
+        assert.deepEqual(rows[0], { requests: '4' });
+      });
+    }
+
     if (kind === 'pglite') {
       it('stores rows queued as COPY text parts as the records would be stored, odd values included', async () => {
         const plain = record({ feature: 'parts-path' });
@@ -454,5 +489,33 @@ describe('COPY text rows of a trace batch', () => {
     // NUL cannot travel in a row: dropped, as the database would drop it.
     assert.equal(parseCopyRows(copyRows([record({ user: 'a\u0000b' })]))[0]!.user, 'ab');
     assert.throws(() => parseCopyRows('only\ttwo fields\n'), /fields/);
+  });
+
+  it('array-literal fragments parse back to the records they were made from', () => {
+    const odd = record({
+      requestId: 'odd',
+      session: 'NULL',
+      region: '',
+      feature: 'comma, "quote", back\\slash, {brace}',
+      promptText: 'lone \ud800 surrogate — ünïcödé 🎉',
+      attempts: [{ deployment: 'a,b', provider: 'p"q', outcome: 'success', latencyMs: 0.1 }],
+      usageEstimated: false,
+      ttftMs: null,
+      costUsd: null,
+      cacheSavedUsd: 1e-12,
+      totalMs: Number.NaN,
+      upstreamMs: Number.POSITIVE_INFINITY,
+      errorCode: 'upstream_error',
+      streamed: false,
+      aborted: true,
+    });
+    const records = [record({ requestId: 'plain' }), odd, record({ requestId: 'last' })];
+    assert.deepEqual(parseColumnFragments(columnFragments(records)), records);
+    assert.deepEqual(parseColumnFragments(columnFragments([odd])), [odd]);
+    assert.equal(
+      parseColumnFragments(columnFragments([record({ user: 'a\u0000b' })]))[0]!.user,
+      'ab',
+    );
+    assert.throws(() => parseColumnFragments(['x']), /fragments/);
   });
 });

@@ -271,27 +271,111 @@ function arrayElement(value: unknown): string {
 }
 
 /**
- * PostgreSQL: the batch's parameters (one array literal per column, as text), built
- * `rowsPerTurn` rows per turn of the event loop. Left to the driver, the 37 arrays of a
- * 500-row batch were serialised in one piece: ~2–5 ms of the event loop every batch (every 0.5 s at
- * 1,000 req/s), which the requests arriving meanwhile waited out (BENCHMARKS.md, eleventh session).
+ * PostgreSQL: a part of a batch's parameters, for each column its records' array elements joined
+ * by commas (an array literal without its braces). Made while the rows wait in the writer's queue
+ * (rowsPerTurn rows at a time: 37 strings instead of ~10 objects a row), then joined into the
+ * batch's literals (columnLiterals). Left to the `pg` driver, the 37 arrays of a 500-row batch were
+ * serialised in one piece: ~2–5 ms of the event loop every batch (every 0.5 s at 1,000 req/s),
+ * which the requests arriving meanwhile waited out (BENCHMARKS.md, eleventh session).
  */
-export async function columnLiteralsInTurns(records: readonly TraceRecord[]): Promise<string[]> {
-  const literals = columns.map(() => '{');
+export function columnFragments(records: readonly TraceRecord[]): string[] {
+  const elements = new Array<string>(records.length);
+  return columns.map(([, type, value]) => {
+    for (let row = 0; row < records.length; row += 1) {
+      const field = value(records[row]!);
+      elements[row] = arrayElement(type === 'text' ? storable(field) : field);
+    }
+    // `join` makes one flat string; `+=` made a rope of ~2 nodes a row, which stayed alive (and
+    // was copied by every scavenge) as long as the part waited: slower scavenges than the records.
+    return elements.join(',');
+  });
+}
+
+/** The batch's parameters (one array literal per column, as text) from its parts' fragments. */
+export function columnLiterals(parts: readonly (readonly string[])[]): string[] {
+  return columns.map((_, column) => `{${parts.map((fragments) => fragments[column]!).join(',')}}`);
+}
+
+/** columnFragments over a batch of any size, `rowsPerTurn` rows per turn of the event loop. */
+export async function columnFragmentsInTurns(records: readonly TraceRecord[]): Promise<string[][]> {
+  const parts: string[][] = [];
   for (let start = 0; start < records.length; start += rowsPerTurn) {
     if (start > 0) await setImmediatePromise();
-    const end = Math.min(records.length, start + rowsPerTurn);
-    for (let column = 0; column < columns.length; column += 1) {
-      const [, type, value] = columns[column]!;
+    parts.push(columnFragments(records.slice(start, start + rowsPerTurn)));
+  }
+  return parts;
+}
+
+/** The elements of one column's fragment, as their text (null for an unquoted NULL). */
+function arrayElements(fragment: string): (string | null)[] {
+  const elements: (string | null)[] = [];
+  let index = 0;
+  while (index < fragment.length) {
+    if (fragment[index] === '"') {
       let text = '';
-      for (let row = start; row < end; row += 1) {
-        const field = value(records[row]!);
-        text += `${row > 0 ? ',' : ''}${arrayElement(type === 'text' ? storable(field) : field)}`;
+      index += 1;
+      while (index < fragment.length && fragment[index] !== '"') {
+        if (fragment[index] === '\\') index += 1;
+        text += fragment[index];
+        index += 1;
       }
-      literals[column] += text;
+      elements.push(text);
+      index += 2; // the closing quote and the comma
+    } else {
+      const comma = fragment.indexOf(',', index);
+      const end = comma < 0 ? fragment.length : comma;
+      const raw = fragment.slice(index, end);
+      elements.push(raw === 'NULL' ? null : raw);
+      index = end + 1;
     }
   }
-  return literals.map((literal) => `${literal}}`);
+  return elements;
+}
+
+/**
+ * The records a part's fragments were made from (columnFragments' inverse, but for NULs, which
+ * are dropped from text values): for the spool, when the database is down.
+ */
+export function parseColumnFragments(fragments: readonly string[]): TraceRecord[] {
+  if (fragments.length !== columns.length) {
+    throw new Error(`trace column fragments: ${fragments.length}, not ${columns.length}`);
+  }
+  let records: Record<string, unknown>[] | undefined;
+  for (let column = 0; column < columns.length; column += 1) {
+    const [, type, , key] = columns[column]!;
+    if (key === undefined) continue;
+    const elements = arrayElements(fragments[column]!);
+    records ??= elements.map(() => ({}));
+    if (elements.length !== records.length) {
+      throw new Error(
+        `trace column fragments: ${elements.length} values of ${key}, not ${records.length}`,
+      );
+    }
+    for (let row = 0; row < elements.length; row += 1) {
+      const element = elements[row]!;
+      let value: unknown;
+      if (element === null) value = null;
+      else if (type === 'boolean') value = element === 'true';
+      else if (type === 'text' || type === 'timestamptz') value = element;
+      else if (type === 'jsonb') value = JSON.parse(element) as unknown;
+      else value = Number(element);
+      records[row]![key] = value;
+    }
+  }
+  return (records ?? []) as unknown as TraceRecord[];
+}
+
+/** PostgreSQL, a batch whose rows are already column fragments (made while they waited). */
+export async function insertColumnParts(
+  database: Database,
+  parts: readonly (readonly string[])[],
+): Promise<void> {
+  if (parts.length === 0) return;
+  if (database.copyFrom) {
+    await insertTraces(database, parts.flatMap(parseColumnFragments));
+    return;
+  }
+  await database.query(insertSql, columnLiterals(parts));
 }
 
 /** Databases whose session has the trigger rollup switched on (PGlite: one session per database). */
@@ -320,7 +404,7 @@ export async function insertTraces(
     await database.query(insertOnlySql, columnArrays(records));
     return;
   }
-  await database.query(insertSql, await columnLiteralsInTurns(records));
+  await database.query(insertSql, columnLiterals(await columnFragmentsInTurns(records)));
 }
 
 /**
