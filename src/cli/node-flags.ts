@@ -12,6 +12,15 @@
 // it. With 64 MiB semi-spaces the same objects die young (promotion ~0.25 MB/s). Cost: up to 128 MiB
 // of young generation committed under load, against 32. Measurements: BENCHMARKS.md (fifth session).
 //
+// --min-semi-space-size=16 (MiB; V8's default floor is 1 MiB): after the process idles a few seconds
+// V8's memory reducer shrinks the young generation to its floor, and it grows back (doubling) only
+// as fast as objects survive scavenges. The gateway's survivors are few (trace rows wait as text),
+// so after a pause the young generation took ~50 s under load to get back to 64 MiB: the bench's
+// chat-stream rounds, which follow an idle spell, ran 24-29 scavenges at 200 req/s and 29-54 at
+// 1,000 req/s (73-202 ms of pauses) in 3 of 4 runs, against 2-4 and 13-15 with the floor. Cost:
+// ~32 MiB of young generation kept while idle. Node refuses it in NODE_OPTIONS. Measurements:
+// BENCHMARKS.md (fourteenth session).
+//
 // --no-allocation-site-pretenuring: V8 allocates a code site's objects straight into the old
 // generation ("pretenures" it) when most of them survived scavenges. A transient phase of
 // long-lived requests (load arriving while the embedded trace store was still opening: a backlog
@@ -35,6 +44,7 @@
 
 export const gatewayNodeFlags: readonly string[] = [
   '--max-semi-space-size=64',
+  '--min-semi-space-size=16',
   '--no-allocation-site-pretenuring',
   '--heap-growing-percent=100',
 ];
