@@ -283,65 +283,49 @@ for (const kind of ['postgres', 'pglite'] as const) {
       });
     }
 
-    if (kind === 'postgres') {
-      it('stores rows queued as column fragments as the records would be stored, odd values included', async () => {
-        const plain = record({ feature: 'fragments-path' });
-        const odd = record({
-          feature: 'fragments-path',
-          requestedModel: 'gpt\u0000-4o',
-          promptText: 'lone \ud800 surrogate, "quoted", back\\slash, {braces}',
-          session: 'NULL',
-          region: '',
-          usageEstimated: false,
-          ttftMs: null,
-          totalMs: Number.NaN,
-        });
-        const twins = [plain, odd].map((one) => ({ ...one, requestId: `${one.requestId}-twin` }));
-        await insertColumnParts(database, [columnFragments([plain]), columnFragments([odd])]);
-        await insertTraces(database, twins);
-        for (const [index, one] of [plain, odd].entries()) {
-          const { request_id: id, ...viaParts } = await rowOf(database, one.requestId);
-          const { request_id: twinId, ...viaRecords } = await rowOf(
-            database,
-            twins[index]!.requestId,
-          );
-          assert.equal(twinId, `${id}-twin`);
-          assert.deepEqual(viaParts, viaRecords);
-        }
-        const { rows } = await database.query<{ requests: string }>(
-          `SELECT sum(requests)::text AS requests FROM llm_traces_daily WHERE feature = 'fragments-path'`,
-        );
-        assert.deepEqual(rows[0], { requests: '4' });
+    it('stores rows queued in their statement form (parts) as the records would be stored, odd values included', async () => {
+      // PostgreSQL: the INSERT's array-literal fragments; PGlite: COPY text.
+      const insertParts = (records: TraceRecord[]) =>
+        kind === 'postgres'
+          ? insertColumnParts(
+              database,
+              records.map((one) => columnFragments([one])),
+            )
+          : insertCopyParts(
+              database,
+              records.map((one) => copyRows([one])),
+            );
+      const plain = record({ feature: 'parts-path' });
+      const odd = record({
+        feature: 'parts-path',
+        requestedModel: 'gpt\u0000-4o',
+        promptText: 'lone \ud800 surrogate, "quoted", back\\slash, {braces}',
+        session: 'tab\there, new\nline, cr\r, backslash \\N and \\.',
+        region: 'NULL',
+        deployment: '',
+        usageEstimated: false,
+        ttftMs: null,
+        totalMs: Number.NaN,
       });
-    }
+      const twins = [plain, odd].map((one) => ({ ...one, requestId: `${one.requestId}-twin` }));
+      await insertParts([plain, odd]);
+      await insertTraces(database, twins);
+      for (const [index, one] of [plain, odd].entries()) {
+        const { request_id: id, ...viaParts } = await rowOf(database, one.requestId);
+        const { request_id: twinId, ...viaRecords } = await rowOf(
+          database,
+          twins[index]!.requestId,
+        );
+        assert.equal(twinId, `${id}-twin`);
+        assert.deepEqual(viaParts, viaRecords);
+      }
+      const { rows } = await database.query<{ requests: string }>(
+        `SELECT sum(requests)::text AS requests FROM llm_traces_daily WHERE feature = 'parts-path'`,
+      );
+      assert.deepEqual(rows[0], { requests: '4' });
+    });
 
     if (kind === 'pglite') {
-      it('stores rows queued as COPY text parts as the records would be stored, odd values included', async () => {
-        const plain = record({ feature: 'parts-path' });
-        const odd = record({
-          feature: 'parts-path',
-          requestedModel: 'gpt\u0000-4o',
-          promptText: 'lone \ud800 surrogate',
-          session: 'tab\there, new\nline, cr\r, backslash \\N and \\.',
-          region: 'NULL',
-          usageEstimated: false,
-          ttftMs: null,
-          totalMs: Number.NaN,
-        });
-        const twins = [plain, odd].map((one) => ({ ...one, requestId: `${one.requestId}-twin` }));
-        await insertCopyParts(database, [copyRows([plain]), copyRows([odd])]);
-        await insertTraces(database, twins);
-        for (const [index, one] of [plain, odd].entries()) {
-          const { request_id: id, ...viaParts } = await rowOf(database, one.requestId);
-          const { request_id: twinId, ...viaRecords } = await rowOf(
-            database,
-            twins[index]!.requestId,
-          );
-          assert.equal(twinId, `${id}-twin`);
-          assert.deepEqual(viaParts, viaRecords);
-        }
-      });
-
       it('a replay of COPY text parts goes to the INSERT and is counted once in the rollup', async () => {
         const calls: string[] = [];
         const copyFrom = database.copyFrom!.bind(database);

@@ -13,6 +13,16 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openPgliteInChildProcess, pgliteChildNiceness } from './pglite-client.js';
 
+/** Ended: no entry in /proc, or a zombie waiting for whatever adopted it to reap it. */
+function ended(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
 describe('openPgliteInChildProcess', () => {
   it('creates a new database in a child of its own, then serves it from a fresh child; an existing one opens once', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'switchyard-pglite-client-'));
@@ -137,17 +147,8 @@ describe('openPgliteInChildProcess', () => {
     assert.ok(child > 0 && existsSync(`/proc/${child}`), `child ${line} running`);
     parent.kill('SIGKILL');
     await once(parent, 'exit');
-    const gone = () => {
-      try {
-        // Ended: no entry, or a zombie waiting for whatever adopted it to reap it.
-        const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-      } catch {
-        return true;
-      }
-    };
-    for (let waited = 0; !gone() && waited < 10_000; waited += 50) await sleep(50);
-    assert.ok(gone(), 'the orphaned child ended within 10 s');
+    for (let waited = 0; !ended(child) && waited < 10_000; waited += 50) await sleep(50);
+    assert.ok(ended(child), 'the orphaned child ended within 10 s');
   });
 
   it('an orphaned child finishes the statement in hand and ends without an error', async () => {
@@ -173,16 +174,8 @@ describe('openPgliteInChildProcess', () => {
     await once(lines, 'line');
     parent.kill('SIGKILL');
     await once(parent, 'exit');
-    const gone = () => {
-      try {
-        const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-      } catch {
-        return true;
-      }
-    };
-    for (let waited = 0; !gone() && waited < 20_000; waited += 50) await sleep(50);
-    assert.ok(gone(), 'the orphaned child ended within 20 s');
+    for (let waited = 0; !ended(child) && waited < 20_000; waited += 50) await sleep(50);
+    assert.ok(ended(child), 'the orphaned child ended within 20 s');
     await sleep(100);
     assert.doesNotMatch(stderr, /EPIPE|Error/, 'no uncaught error in the child');
   });
