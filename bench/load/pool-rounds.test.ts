@@ -44,6 +44,11 @@ describe('pooling interleaved rounds', () => {
     assert.equal(result.achievedRps, 50);
     assert.equal(result.durationS, 2);
     assert.equal(result.rounds, 2);
+    // Each round's own percentiles, in round order: the slow round stands out.
+    assert.deepEqual(result.roundLatencyMs, [
+      { p50: 75, p99: 100 },
+      { p50: 25, p99: 50 },
+    ]);
   });
 
   it('leaves a single run as it was (no rounds field, no first byte for a non-stream)', () => {
@@ -51,6 +56,7 @@ describe('pooling interleaved rounds', () => {
       round([1, 2, 3], 1000),
     ]);
     assert.equal(result.rounds, undefined);
+    assert.equal(result.roundLatencyMs, undefined);
     assert.equal(result.firstByteMs, undefined);
     assert.equal(result.latencyMs.p50, 2);
   });

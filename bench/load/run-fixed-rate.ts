@@ -52,6 +52,11 @@ export interface FixedRateResult {
   gc?: GcPauses;
   /** Interleaved rounds pooled into this result (absent: one run). */
   rounds?: number;
+  /**
+   * Each round's own p50 and p99 (in round order; absent: one run). A pooled p99 that one round's
+   * stall made shows as one round far above the others.
+   */
+  roundLatencyMs?: Array<{ p50: number; p99: number }>;
 }
 
 /** One run's raw samples (measured window only), so that interleaved rounds can be pooled. */
@@ -108,7 +113,13 @@ export function summarizeFixedRate(
     latencyMs: summarizeLatencies(concat((round) => round.latencies)),
     sendLagMs: summarizeLatencies(concat((round) => round.sendLags)),
   };
-  if (rounds.length > 1) result.rounds = rounds.length;
+  if (rounds.length > 1) {
+    result.rounds = rounds.length;
+    result.roundLatencyMs = rounds.map((round) => {
+      const { p50, p99 } = summarizeLatencies(round.latencies);
+      return { p50, p99 };
+    });
+  }
   if (options.stream) {
     result.firstByteMs = summarizeLatencies(
       concat((round) => round.firstBytes ?? new Float64Array(0)),

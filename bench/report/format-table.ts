@@ -2,6 +2,7 @@
 
 import { describeDamon } from '../host/damon-status.js';
 import type { CpuUsage } from '../load/process-cpu.js';
+import type { FixedRateResult } from '../load/run-fixed-rate.js';
 import type { MachineInfo } from '../machine-info.js';
 import type { ScenarioResult } from '../run-scenarios.js';
 import { targetNames, targets, type AddedLatency } from './compare-targets.js';
@@ -117,6 +118,8 @@ export function formatTable(
       const { comparison } = fixed;
       lines.push(`  ${prefix}: ${describeAdded('added p50', comparison.p50)}`);
       lines.push(`  ${prefix}: ${describeAdded('added p99', comparison.p99)}`);
+      const perRound = describeRoundP99s(fixed.targets);
+      if (perRound) lines.push(`  ${prefix}:   (p99 of each round, ms: ${perRound})`);
       const gc = fixed.targets.gateway?.gc;
       if (gc) {
         lines.push(
@@ -173,4 +176,17 @@ function describeAdded(label: string, added: AddedLatency): string {
     `${label} gateway ${ms(added.gatewayMs)} ms vs bare proxy ${ms(added.bareProxyMs)} ms = ${ratio}` +
     ` (target ≤ ${targets.maxAddedRatio}×) ${added.verdict.toUpperCase()}`
   );
+}
+
+/** Each target's per-round p99s (`emulator 6.1 · 7.2 · 18.5; bare proxy …`); undefined for one round. */
+function describeRoundP99s(
+  runs: Partial<Record<(typeof targetNames)[number], FixedRateResult>>,
+): string | undefined {
+  const parts: string[] = [];
+  for (const name of targetNames) {
+    const rounds = runs[name]?.roundLatencyMs;
+    if (!rounds) return undefined;
+    parts.push(`${name.replace('-', ' ')} ${rounds.map((round) => ms(round.p99)).join(' · ')}`);
+  }
+  return parts.join('; ');
 }
