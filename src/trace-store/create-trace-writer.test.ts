@@ -212,6 +212,63 @@ describe('trace writer and spool', () => {
     });
   }
 
+  it('a backlog over the memory bound goes to the spool a part per turn, not in one block', async () => {
+    let decoded = 0;
+    const counting: TraceRowCodec<string> = {
+      ...copyTextParts,
+      decode: (part) => {
+        decoded += 1;
+        return copyTextParts.decode(part);
+      },
+    };
+    const writer = createTraceWriter({
+      connect: down,
+      spool: createTraceSpool({ dir: join(dir, 'overflow-parts'), maxBytes: 50_000_000 }),
+      batchSize: 2000,
+      flushIntervalMs: 60_000,
+      queueLimit: rowsPerTurn * 10,
+      rows: counting,
+    });
+    for (let index = 0; index <= rowsPerTurn * 10; index += 1) writer.enqueue(record());
+    // The bound was crossed by the last row: 10 parts and 1 open row left memory at once...
+    assert.equal(writer.stats().queueDepth, 0);
+    // ...but the parts are read back into records one per turn of the event loop.
+    assert.ok(decoded <= 1, `${decoded} parts decoded in the enqueue's own turn`);
+    await writer.close();
+    assert.equal(decoded, 10);
+    assert.equal(writer.stats().spooledRows, rowsPerTurn * 10 + 1);
+    assert.equal(writer.stats().dropped, 0);
+  });
+
+  it('a part that cannot be encoded goes to the spool as records; later rows are not held up', async () => {
+    let calls = 0;
+    const failingOnce: TraceRowCodec<readonly TraceRecord[]> = {
+      ...recordParts,
+      encode: (records) => {
+        calls += 1;
+        if (calls === 1) throw new Error('unencodable');
+        return recordParts.encode(records);
+      },
+    };
+    const errors: string[] = [];
+    const writer = createTraceWriter({
+      connect: down,
+      spool: createTraceSpool({ dir: join(dir, 'encode-failure'), maxBytes: 1_000_000 }),
+      batchSize: rowsPerTurn * 10,
+      flushIntervalMs: 60_000,
+      queueLimit: 10_000,
+      rows: failingOnce,
+      onError: (_error, what) => errors.push(what),
+    });
+    for (let index = 0; index < rowsPerTurn * 2; index += 1) writer.enqueue(record());
+    assert.equal(writer.stats().queueDepth, rowsPerTurn, 'the failed part left the queue');
+    assert.equal(calls, 2, 'the next part was made as usual');
+    await writer.close();
+    assert.equal(errors[0], 'encode');
+    assert.equal(writer.stats().spooledRows, rowsPerTurn * 2, 'every row reached the spool');
+    assert.equal(writer.stats().dropped, 0);
+  });
+
   it('queued rows take their written form a part (rowsPerTurn rows) at a time; a batch is whole parts', async () => {
     const encoded: number[] = [];
     const counting: TraceRowCodec<readonly TraceRecord[]> = {

@@ -3,6 +3,7 @@
 // are replayed (oldest first) once it answers again. A crash loses at most the rows still in memory:
 // those of the last flush interval (plus a batch whose INSERT was in flight).
 
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
 import type { Database } from './database.js';
 import {
@@ -175,13 +176,28 @@ export function createTraceWriter<Part = readonly TraceRecord[]>(
     return connecting;
   }
 
-  function toSpool(records: TraceRecord[]): Promise<void> {
+  /**
+   * Appends queued parts (decoded back into records a part per turn of the event loop: a backlog
+   * of 50,000 rows at once would hold the loop for a good fraction of a second) and then `records`
+   * to the spool, as one segment.
+   */
+  function toSpool(
+    queued: readonly QueuedPart<Part>[],
+    records: TraceRecord[] = [],
+  ): Promise<void> {
+    const rows = queued.reduce((sum, { rows: count }) => sum + count, records.length);
     const pending = (async () => {
       try {
-        if (await spool.append(records)) counters.spooled += records.length;
-        else counters.dropped += records.length;
+        const all: TraceRecord[] = [];
+        for (let index = 0; index < queued.length; index += 1) {
+          if (index > 0) await setImmediatePromise();
+          for (const record of codec.decode(queued[index]!.part)) all.push(record);
+        }
+        for (const record of records) all.push(record);
+        if (await spool.append(all)) counters.spooled += rows;
+        else counters.dropped += rows;
       } catch (error) {
-        counters.dropped += records.length;
+        counters.dropped += rows;
         options.onError?.(error, 'spool');
       }
     })();
@@ -241,35 +257,50 @@ export function createTraceWriter<Part = readonly TraceRecord[]>(
     while (queuedRows >= batchSize || (partialRows > 0 && queuedRows > 0)) {
       const { batch, rows } = takeBatch();
       partialRows -= rows;
-      if (databaseUp && (await tryInsert((db) => codec.insert(db, batch)))) {
+      if (
+        databaseUp &&
+        (await tryInsert((db) =>
+          codec.insert(
+            db,
+            batch.map(({ part }) => part),
+          ),
+        ))
+      ) {
         counters.written += rows;
         continue;
       }
       databaseUp = false;
       // The database is unavailable: everything queued goes to disk now, one file per batch.
-      await toSpool(batch.flatMap((part) => codec.decode(part)));
+      await toSpool(batch);
     }
   }
 
   /** The open rows as a part of their own (their form from now until they are written). */
   function seal(): void {
     if (open.length === 0) return;
-    parts.push({ part: codec.encode(open), rows: open.length });
+    const records = open;
     open = [];
+    try {
+      parts.push({ part: codec.encode(records), rows: records.length });
+    } catch (error) {
+      // Not expected (a record's values are strings, numbers, booleans): the rows go to the spool
+      // as records rather than block every later row behind them.
+      options.onError?.(error, 'encode');
+      queuedRows -= records.length;
+      void toSpool([], records);
+    }
   }
 
   /** The oldest whole parts, up to batchSize rows (at least one part), out of the queue. */
-  function takeBatch(): { batch: Part[]; rows: number } {
+  function takeBatch(): { batch: QueuedPart<Part>[]; rows: number } {
     if (queuedRows - open.length < batchSize) seal();
-    const batch: Part[] = [];
     let rows = 0;
     let taken = 0;
     while (taken < parts.length && (taken === 0 || rows + parts[taken]!.rows <= batchSize)) {
-      batch.push(parts[taken]!.part);
       rows += parts[taken]!.rows;
       taken += 1;
     }
-    parts.splice(0, taken);
+    const batch = parts.splice(0, taken);
     queuedRows -= rows;
     return { batch, rows };
   }
@@ -309,7 +340,7 @@ export function createTraceWriter<Part = readonly TraceRecord[]>(
     },
     enqueue(record) {
       if (closed) {
-        void toSpool([record]);
+        void toSpool([], [record]);
         return;
       }
       open.push(record);
@@ -318,11 +349,12 @@ export function createTraceWriter<Part = readonly TraceRecord[]>(
       if (queuedRows >= batchSize && !running) void run(false);
       if (queuedRows > queueLimit) {
         // Over the bound (the writer cannot keep up): move the backlog to disk at once.
-        const overflow = parts.flatMap(({ part }) => codec.decode(part)).concat(open);
+        const overflow = parts;
+        const rest = open;
         parts = [];
         open = [];
         queuedRows = 0;
-        void toSpool(overflow);
+        void toSpool(overflow, rest);
       }
     },
     async flush() {
