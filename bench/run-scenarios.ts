@@ -4,7 +4,13 @@
 
 import { request } from 'undici';
 import { addGcDelta, noGcPauses, readGatewayGc, type GcPauses } from './load/gateway-gc.js';
-import { createCpuTally, readCpuSnapshot, type CpuUsage } from './load/process-cpu.js';
+import {
+  createCpuTally,
+  readCommandCpuMs,
+  readCpuSnapshot,
+  type CpuSnapshot,
+  type CpuUsage,
+} from './load/process-cpu.js';
 import {
   runFixedRateRound,
   summarizeFixedRate,
@@ -246,12 +252,19 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
 
       const maxRounds = perTarget((): MaxRateResult[] => []);
       const maxCpu = perTarget(createCpuTally);
+      // PostgreSQL traces: the server's CPU during the gateway's rounds (only the gateway uses it).
+      const databaseCpu = options.databaseUrl ? createCpuTally() : undefined;
+      const databaseSnapshot = (): CpuSnapshot | undefined => {
+        const totalMs = readCommandCpuMs('postgres');
+        return totalMs === undefined ? undefined : { totalMs, mainThreadMs: undefined };
+      };
       for (let round = 1; round <= settings.rounds; round++) {
         for (const name of targetNames) {
           progress(
             `${scenario.name} · max rate (${settings.maxConnections} connections) · ${name}${roundLabel(round)} …`,
           );
           const pid = childOf(targets, name).pid;
+          const databaseBefore = name === 'gateway' ? databaseCpu && databaseSnapshot() : undefined;
           const cpuBefore = readCpuSnapshot(pid);
           const run = await runMaxRate({
             url: urlOf(targets, name),
@@ -260,6 +273,8 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
             durationMs: settings.maxDurationMs / settings.rounds,
           });
           maxCpu[name].add(cpuBefore, readCpuSnapshot(pid), run.completed);
+          if (name === 'gateway')
+            databaseCpu?.add(databaseBefore, databaseSnapshot(), run.completed);
           maxRounds[name].push(run);
           await sleep(settings.settleMs);
         }
@@ -269,6 +284,8 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
         const run = summarizeMaxRate(maxRounds[name]);
         const usage = maxCpu[name].usage();
         if (usage) run.cpu = usage;
+        const database = name === 'gateway' ? databaseCpu?.usage() : undefined;
+        if (database) run.databaseCpu = database;
         maxRuns[name] = run;
         progress(
           `  max rate · ${name}: ${run.rps} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms` +

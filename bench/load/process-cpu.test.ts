@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
-import { descendantPids, readProcessCpuMs } from './process-cpu.js';
+import { descendantPids, readCommandCpuMs, readProcessCpuMs } from './process-cpu.js';
 
 describe('readProcessCpuMs', () => {
   it(
@@ -27,6 +27,33 @@ describe('readProcessCpuMs', () => {
         const after = readProcessCpuMs(process.pid)!;
         // This process only waited meanwhile: most of the difference is the child's.
         assert.ok(after - before >= 300, `counted ${after - before} ms`);
+      } finally {
+        child.kill();
+        await once(child, 'exit');
+      }
+    },
+  );
+});
+
+describe('readCommandCpuMs', () => {
+  it(
+    'sums the CPU of the processes of one command name (a database server the bench did not start)',
+    { skip: !existsSync('/proc/self/stat') },
+    async () => {
+      assert.equal(readCommandCpuMs('sy-no-such-cmd'), 0);
+      // A process named by its title (Linux: its command name) that burns ~400 ms of CPU.
+      const child = spawn(
+        process.execPath,
+        [
+          '-e',
+          'process.title = "sy-cpu-probe"; const end = Date.now() + 400; while (Date.now() < end); console.log("done"); setInterval(() => {}, 1000);',
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      try {
+        await once(createInterface({ input: child.stdout }), 'line');
+        const counted = readCommandCpuMs('sy-cpu-probe')!;
+        assert.ok(counted >= 300 && counted < 5000, `counted ${counted} ms`);
       } finally {
         child.kill();
         await once(child, 'exit');

@@ -78,6 +78,32 @@ export function readProcessCpuMs(pid: number): number | undefined {
   );
 }
 
+/**
+ * Total CPU ms so far of every live process whose command name (`/proc/<pid>/stat`'s second
+ * field) is `command`; undefined where /proc is not available. For a server the bench does not
+ * start (PostgreSQL: the postmaster and its backends are all `postgres`), whose CPU is otherwise
+ * in no target's figure although it shares the cores.
+ */
+export function readCommandCpuMs(command: string): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  let total = 0;
+  for (const entry of entries) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
+      total += readStatCpuMs(`/proc/${entry}/stat`) ?? 0;
+    } catch {
+      // ended while we looked
+    }
+  }
+  return total;
+}
+
 export interface CpuSnapshot {
   totalMs: number;
   /** The main thread's (its task id is the process id); undefined where /proc has no tasks. */

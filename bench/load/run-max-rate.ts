@@ -26,6 +26,11 @@ export interface MaxRateResult {
   latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number };
   /** The target process's own CPU (filled in by the harness, Linux only). */
   cpu?: CpuUsage;
+  /**
+   * Gateway with PostgreSQL traces only: the PostgreSQL server's CPU (every `postgres` process)
+   * during the gateway's rounds, per request. It shares the cores but is in no target's `cpu`.
+   */
+  databaseCpu?: CpuUsage;
   /** Interleaved rounds pooled into this result (absent: one run). */
   rounds?: number;
 }

@@ -152,6 +152,17 @@ export function formatTable(
             : ''),
       );
     }
+    const database = max.targets.gateway.databaseCpu;
+    const bare = max.targets['bare-proxy'].cpu;
+    const gateway = max.targets.gateway.cpu;
+    if (database && bare && gateway) {
+      const withDatabase = bare.msPerRequest / (gateway.msPerRequest + database.msPerRequest);
+      lines.push(
+        `  ${result.name} max rate: the PostgreSQL server's CPU in the gateway's rounds ` +
+          `${Math.round(database.msPerRequest * 1000)} µs/request (in no target's figure); ` +
+          `per core with it, gateway / bare proxy = ${(withDatabase * 100).toFixed(0)} %`,
+      );
+    }
   }
   return lines.join('\n');
 }
