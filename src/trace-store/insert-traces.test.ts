@@ -107,6 +107,22 @@ interface Row {
   response_text: string | null;
 }
 
+/** The database, recording each statement's kind (`copy`, `insert`, …) in `calls`. */
+function statementSpy(database: Database, calls: string[]): Database {
+  const copyFrom = database.copyFrom!.bind(database);
+  return {
+    ...database,
+    async copyFrom(sql, data) {
+      calls.push('copy');
+      await copyFrom(sql, data);
+    },
+    async query<Row>(sql: string, params?: unknown[]) {
+      calls.push(sql.trimStart().split(/\s/)[0]!.toLowerCase());
+      return database.query<Row>(sql, params);
+    },
+  };
+}
+
 async function rowOf(database: Database, requestId: string): Promise<Row> {
   const result = await database.query<Row>('SELECT * FROM llm_traces WHERE request_id = $1', [
     requestId,
@@ -328,18 +344,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
     if (kind === 'pglite') {
       it('a replay of COPY text parts goes to the INSERT and is counted once in the rollup', async () => {
         const calls: string[] = [];
-        const copyFrom = database.copyFrom!.bind(database);
-        const spy: Database = {
-          ...database,
-          async copyFrom(sql, data) {
-            calls.push('copy');
-            await copyFrom(sql, data);
-          },
-          async query<Row>(sql: string, params?: unknown[]) {
-            calls.push(sql.trimStart().split(/\s/)[0]!.toLowerCase());
-            return database.query<Row>(sql, params);
-          },
-        };
+        const spy = statementSpy(database, calls);
         const first = [record({ feature: 'parts-replay' }), record({ feature: 'parts-replay' })];
         await insertCopyParts(spy, [copyRows(first)]);
         assert.deepEqual(calls, ['copy'], 'fresh parts are one COPY');
@@ -358,18 +363,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
       it('loads a batch with one COPY, and inserts a batch COPY refuses (a replay)', async () => {
         const calls: string[] = [];
-        const copyFrom = database.copyFrom!.bind(database);
-        const spy: Database = {
-          ...database,
-          async copyFrom(sql, data) {
-            calls.push('copy');
-            await copyFrom(sql, data);
-          },
-          async query<Row>(sql: string, params?: unknown[]) {
-            calls.push(sql.trimStart().split(/\s/)[0]!.toLowerCase());
-            return database.query<Row>(sql, params);
-          },
-        };
+        const spy = statementSpy(database, calls);
         const first = [record({ feature: 'copy-path' }), record({ feature: 'copy-path' })];
         await insertTraces(spy, first);
         assert.deepEqual(calls, ['copy'], 'a fresh batch is one COPY');
