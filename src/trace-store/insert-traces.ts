@@ -20,7 +20,7 @@ type Column = readonly [
   name: string,
   type: string,
   value: (record: TraceRecord) => unknown,
-  /** The record's field the column reads back from a COPY row into (parseCopyRow); none: derived. */
+  /** The record field a queued row is read back into (parseCopyRow, parseColumnFragments). */
   key?: keyof TraceRecord,
 ];
 
