@@ -17,7 +17,7 @@
 // as fast as objects survive scavenges. The gateway's survivors are few (trace rows wait as text),
 // so after a pause the young generation took ~50 s under load to get back to 64 MiB: the bench's
 // chat-stream rounds, which follow an idle spell, ran 24-29 scavenges at 200 req/s and 29-54 at
-// 1,000 req/s (73-202 ms of pauses) in 3 of 4 runs, against 2-4 and 13-15 with the floor. Cost:
+// 1,000 req/s (73-202 ms of pauses) in 3 of 4 runs, against 3-4 and 15-16 in 6 of 6 with the floor. Cost:
 // ~32 MiB of young generation kept while idle. Node refuses it in NODE_OPTIONS. Measurements:
 // BENCHMARKS.md (fourteenth session).
 //
