@@ -14,10 +14,10 @@ import type { Database } from './database.js';
 import {
   columnFragments,
   copyRows,
-  copyRowsInTurns,
   insertColumnParts,
   insertCopyParts,
   insertTraces,
+  inTurns,
   parseColumnFragments,
   parseCopyRows,
   rowsPerTurn,
@@ -408,6 +408,28 @@ for (const kind of ['postgres', 'pglite'] as const) {
   });
 }
 
+/** A record with every character each queued form must escape (COPY text and array literals). */
+function oddRecord(): TraceRecord {
+  return record({
+    requestId: 'odd',
+    session: 'tab\there, new\nline, cr\r, backslash \\N and \\.',
+    region: 'NULL',
+    feature: 'comma, "quote", back\\slash, {brace}, \\N',
+    deployment: '',
+    promptText: 'lone \ud800 surrogate — ünïcödé 🎉',
+    attempts: [{ deployment: 'a\tb,c', provider: 'p"q', outcome: 'success', latencyMs: 0.1 }],
+    usageEstimated: false,
+    ttftMs: null,
+    costUsd: null,
+    cacheSavedUsd: 1e-12,
+    totalMs: Number.NaN,
+    upstreamMs: Number.POSITIVE_INFINITY,
+    errorCode: 'upstream_error',
+    streamed: false,
+    aborted: true,
+  });
+}
+
 describe('COPY text rows of a trace batch', () => {
   it('writes one line per record, tab-separated, NULL as \\N, booleans as t/f', () => {
     const text = copyRows([
@@ -428,7 +450,7 @@ describe('COPY text rows of a trace batch', () => {
     const records = Array.from({ length: rowsPerTurn * 2 + 3 }, (_, index) =>
       record({ requestId: `turns-${index}` }),
     );
-    const parts = await copyRowsInTurns(records);
+    const parts = await inTurns(records, copyRows);
     assert.equal(parts.join(''), copyRows(records));
     assert.deepEqual(
       parts.map((part) => part.split('\n').length - 1),
@@ -439,28 +461,11 @@ describe('COPY text rows of a trace batch', () => {
       parts.every((part) => part.endsWith('\n')),
       'every part ends its last row',
     );
-    assert.deepEqual(await copyRowsInTurns([]), []);
+    assert.deepEqual(await inTurns([], copyRows), []);
   });
 
   it('parses back to the records it was made from (parseCopyRows)', () => {
-    const odd = record({
-      requestId: 'odd',
-      session: 'tab\there, new\nline, cr\r, backslash \\N and \\.',
-      region: 'NULL',
-      feature: '\\N',
-      deployment: '',
-      promptText: 'lone \ud800 surrogate — ünïcödé 🎉',
-      attempts: [{ deployment: 'a\tb', provider: 'p"q', outcome: 'success', latencyMs: 0.1 }],
-      usageEstimated: false,
-      ttftMs: null,
-      costUsd: null,
-      cacheSavedUsd: 1e-12,
-      totalMs: Number.NaN,
-      upstreamMs: Number.POSITIVE_INFINITY,
-      errorCode: 'upstream_error',
-      streamed: false,
-      aborted: true,
-    });
+    const odd = oddRecord();
     const records = [record({ requestId: 'plain' }), odd];
     assert.deepEqual(parseCopyRows(copyRows(records)), records);
     assert.deepEqual(parseCopyRows(''), []);
@@ -470,23 +475,7 @@ describe('COPY text rows of a trace batch', () => {
   });
 
   it('array-literal fragments parse back to the records they were made from', () => {
-    const odd = record({
-      requestId: 'odd',
-      session: 'NULL',
-      region: '',
-      feature: 'comma, "quote", back\\slash, {brace}',
-      promptText: 'lone \ud800 surrogate — ünïcödé 🎉',
-      attempts: [{ deployment: 'a,b', provider: 'p"q', outcome: 'success', latencyMs: 0.1 }],
-      usageEstimated: false,
-      ttftMs: null,
-      costUsd: null,
-      cacheSavedUsd: 1e-12,
-      totalMs: Number.NaN,
-      upstreamMs: Number.POSITIVE_INFINITY,
-      errorCode: 'upstream_error',
-      streamed: false,
-      aborted: true,
-    });
+    const odd = oddRecord();
     const records = [record({ requestId: 'plain' }), odd, record({ requestId: 'last' })];
     assert.deepEqual(parseColumnFragments(columnFragments(records)), records);
     assert.deepEqual(parseColumnFragments(columnFragments([odd])), [odd]);

@@ -240,18 +240,21 @@ export function parseCopyRows(text: string): TraceRecord[] {
 export const rowsPerTurn = 100;
 
 /**
- * copyRows over a batch of any size, `rowsPerTurn` rows per part, yielding to the event loop
- * between parts. The parts stay apart (the COPY reads them in order): joined, a 500-row batch was
- * one ~200 KB string, which V8 allocates in its large-object space, i.e. straight in the old
- * generation, where only a mark-compact frees it; with a copy of it made again to send it over
- * the IPC channel, ~0.4 KB of old generation per request at 1,000 req/s (BENCHMARKS.md, twelfth
- * session). A part (~40 KB) is young garbage.
+ * A batch of any size encoded `rowsPerTurn` rows per part (copyRows, columnFragments), yielding
+ * to the event loop between parts. The parts stay apart (the COPY reads them in order; PostgreSQL's
+ * literals join them): joined, a 500-row batch was one ~200 KB string, which V8 allocates in its
+ * large-object space, i.e. straight in the old generation, where only a mark-compact frees it;
+ * with a copy of it made again to send it over the IPC channel, ~0.4 KB of old generation per
+ * request at 1,000 req/s (BENCHMARKS.md, twelfth session). A part (~40 KB) is young garbage.
  */
-export async function copyRowsInTurns(records: readonly TraceRecord[]): Promise<string[]> {
-  const parts: string[] = [];
+export async function inTurns<Part>(
+  records: readonly TraceRecord[],
+  encode: (records: readonly TraceRecord[]) => Part,
+): Promise<Part[]> {
+  const parts: Part[] = [];
   for (let start = 0; start < records.length; start += rowsPerTurn) {
     if (start > 0) await setImmediatePromise();
-    parts.push(copyRows(records.slice(start, start + rowsPerTurn)));
+    parts.push(encode(records.slice(start, start + rowsPerTurn)));
   }
   return parts;
 }
@@ -294,16 +297,6 @@ export function columnFragments(records: readonly TraceRecord[]): string[] {
 /** The batch's parameters (one array literal per column, as text) from its parts' fragments. */
 export function columnLiterals(parts: readonly (readonly string[])[]): string[] {
   return columns.map((_, column) => `{${parts.map((fragments) => fragments[column]!).join(',')}}`);
-}
-
-/** columnFragments over a batch of any size, `rowsPerTurn` rows per turn of the event loop. */
-export async function columnFragmentsInTurns(records: readonly TraceRecord[]): Promise<string[][]> {
-  const parts: string[][] = [];
-  for (let start = 0; start < records.length; start += rowsPerTurn) {
-    if (start > 0) await setImmediatePromise();
-    parts.push(columnFragments(records.slice(start, start + rowsPerTurn)));
-  }
-  return parts;
 }
 
 /** The elements of one column's fragment, as their text (null for an unquoted NULL). */
@@ -396,7 +389,7 @@ export async function insertTraces(
   if (database.copyFrom) {
     await useTriggerRollup(database);
     try {
-      await database.copyFrom(copySql, await copyRowsInTurns(records));
+      await database.copyFrom(copySql, await inTurns(records, copyRows));
       return;
     } catch {
       // A duplicate request_id (a replay), or any row COPY refused: the INSERT path decides.
@@ -404,7 +397,7 @@ export async function insertTraces(
     await database.query(insertOnlySql, columnArrays(records));
     return;
   }
-  await database.query(insertSql, columnLiterals(await columnFragmentsInTurns(records)));
+  await database.query(insertSql, columnLiterals(await inTurns(records, columnFragments)));
 }
 
 /**
