@@ -20,39 +20,52 @@ export interface CpuUsage {
   requestsPerCoreSecond: number;
 }
 
+/** CPU ms (utime + stime) from the text of a /proc stat file. */
+function statCpuMs(stat: string): number | undefined {
+  // Fields after the parenthesised command name start at field 3 (state); utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / ticksPerSecond : undefined;
+}
+
 /** CPU ms from a /proc stat file (a process: all its threads; a task: that thread alone). */
 function readStatCpuMs(path: string): number | undefined {
   try {
-    const stat = readFileSync(path, 'utf8');
-    // Fields after the parenthesised command name start at field 3 (state); utime is 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1000) / ticksPerSecond : undefined;
+    return statCpuMs(readFileSync(path, 'utf8'));
   } catch {
     return undefined;
   }
 }
 
-/** The live descendants of a process (children, their children, …), from each process's ppid. */
-export function descendantPids(pid: number): number[] {
-  const childrenOf = new Map<number, number[]>();
-  let entries: string[] = [];
+/** Calls `visit` with each live process's id and stat text; false where /proc is not readable. */
+function eachProcessStat(visit: (pid: number, stat: string) => void): boolean {
+  let entries: string[];
   try {
     entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
-    return [];
+    return false;
   }
   for (const entry of entries) {
+    let stat: string;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const siblings = childrenOf.get(ppid) ?? [];
-      siblings.push(Number(entry));
-      childrenOf.set(ppid, siblings);
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
     } catch {
-      // ended while we looked
+      continue; // ended while we looked
     }
+    visit(Number(entry), stat);
   }
+  return true;
+}
+
+/** The live descendants of a process (children, their children, …), from each process's ppid. */
+export function descendantPids(pid: number): number[] {
+  const childrenOf = new Map<number, number[]>();
+  eachProcessStat((child, stat) => {
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const siblings = childrenOf.get(ppid) ?? [];
+    siblings.push(child);
+    childrenOf.set(ppid, siblings);
+  });
   const found: number[] = [];
   const queue = [pid];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
@@ -85,23 +98,12 @@ export function readProcessCpuMs(pid: number): number | undefined {
  * in no target's figure although it shares the cores.
  */
 export function readCommandCpuMs(command: string): number | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return undefined;
-  }
   let total = 0;
-  for (const entry of entries) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
-      total += readStatCpuMs(`/proc/${entry}/stat`) ?? 0;
-    } catch {
-      // ended while we looked
-    }
-  }
-  return total;
+  const readable = eachProcessStat((_pid, stat) => {
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) return;
+    total += statCpuMs(stat) ?? 0;
+  });
+  return readable ? total : undefined;
 }
 
 export interface CpuSnapshot {
