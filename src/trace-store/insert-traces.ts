@@ -386,18 +386,9 @@ export async function insertTraces(
     }
     return;
   }
-  if (database.copyFrom) {
-    await useTriggerRollup(database);
-    try {
-      await database.copyFrom(copySql, await inTurns(records, copyRows));
-      return;
-    } catch {
-      // A duplicate request_id (a replay), or any row COPY refused: the INSERT path decides.
-    }
-    await database.query(insertOnlySql, columnArrays(records));
-    return;
-  }
-  await database.query(insertSql, columnLiterals(await inTurns(records, columnFragments)));
+  // The same statements as for rows that waited in the writer's queue in their statement form.
+  if (database.copyFrom) await insertCopyParts(database, await inTurns(records, copyRows));
+  else await insertColumnParts(database, await inTurns(records, columnFragments));
 }
 
 /**
