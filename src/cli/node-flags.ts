@@ -17,9 +17,9 @@
 // as fast as objects survive scavenges. The gateway's survivors are few (trace rows wait as text),
 // so after a pause the young generation took ~50 s under load to get back to 64 MiB: the bench's
 // chat-stream rounds, which follow an idle spell, ran 24-29 scavenges at 200 req/s and 29-54 at
-// 1,000 req/s (73-202 ms of pauses) in 3 of 4 runs, against 3-4 and 15-16 in 6 of 6 with the floor. Cost:
-// ~32 MiB of young generation kept while idle. Node refuses it in NODE_OPTIONS. Measurements:
-// BENCHMARKS.md (fourteenth session).
+// 1,000 req/s (73-202 ms of pauses) in 3 of 4 runs, against 3-4 and 15-16 in 6 of 6 runs with the
+// floor. Cost: ~32 MiB of young generation kept while idle. Node refuses it in NODE_OPTIONS.
+// Measurements: BENCHMARKS.md (fourteenth session).
 //
 // --no-allocation-site-pretenuring: V8 allocates a code site's objects straight into the old
 // generation ("pretenures" it) when most of them survived scavenges. A transient phase of
