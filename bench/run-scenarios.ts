@@ -161,7 +161,8 @@ function describeCpu(cpu: CpuUsage | undefined): string {
 function describeGc(gc: GcPauses | undefined): string {
   if (!gc) return '';
   const pauses = (kind: GcPauses['major']) => `${kind.count} (${kind.ms.toFixed(1)} ms)`;
-  return `, GC pauses: mark-compacts ${pauses(gc.major)}, scavenges ${pauses(gc.minor)}`;
+  const stalls = gc.stalls ? `, event-loop stalls ≥ 100 ms ${pauses(gc.stalls)}` : '';
+  return `, GC pauses: mark-compacts ${pauses(gc.major)}, scavenges ${pauses(gc.minor)}${stalls}`;
 }
 
 function describeFixed(result: FixedRateResult): string {

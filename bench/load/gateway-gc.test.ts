@@ -23,6 +23,21 @@ describe('gateway GC pauses in the bench', () => {
     assert.equal(parseGcPauses('switchyard_requests_total 3'), undefined, 'a gateway without them');
   });
 
+  it('reads the event-loop stalls when the gateway has them, and adds them up per round', () => {
+    const withStalls = (count: number, seconds: number) =>
+      [
+        exposition(1, 0.01, 10),
+        `switchyard_event_loop_stalls_total ${count}`,
+        `switchyard_event_loop_stall_seconds_total ${seconds}`,
+      ].join('\n');
+    assert.deepEqual(parseGcPauses(withStalls(2, 1.25))?.stalls, { count: 2, ms: 1250 });
+    assert.equal(parseGcPauses(exposition(1, 0.01, 10))?.stalls, undefined, 'an older gateway');
+    const total = noGcPauses();
+    addGcDelta(total, parseGcPauses(withStalls(2, 1.25)), parseGcPauses(withStalls(3, 2.5)));
+    addGcDelta(total, parseGcPauses(exposition(1, 0.01, 10)), parseGcPauses(withStalls(9, 9)));
+    assert.deepEqual(total.stalls, { count: 1, ms: 1250 });
+  });
+
   it('adds what each round added, and nothing for a round it could not read', () => {
     const total = noGcPauses();
     addGcDelta(

@@ -1,6 +1,8 @@
 // The gateway's GC pauses over a run, from its /metrics (switchyard_gc_pauses_total and
-// switchyard_gc_pause_seconds_total, src/telemetry/gc-pauses.ts): read before and after each of its
-// rounds, so that a p99 can be set beside the mark-compacts that fell inside it.
+// switchyard_gc_pause_seconds_total, src/telemetry/gc-pauses.ts), and its event-loop stalls of
+// 100 ms or more (switchyard_event_loop_stall*, src/telemetry/event-loop-stalls.ts): read before and
+// after each of its rounds, so that a p99 can be set beside the mark-compacts and the stalls that
+// fell inside it.
 
 import { request } from 'undici';
 
@@ -9,6 +11,11 @@ export interface GcPauses {
   major: { count: number; ms: number };
   /** Scavenges (young generation). */
   minor: { count: number; ms: number };
+  /**
+   * Event-loop stalls of 100 ms or more, whatever their cause (a gateway without the metric: absent;
+   * a GC pause that long is counted above too).
+   */
+  stalls?: { count: number; ms: number };
 }
 
 export const noGcPauses = (): GcPauses => ({
@@ -18,8 +25,8 @@ export const noGcPauses = (): GcPauses => ({
 
 /** The major and minor totals in a Prometheus text exposition; undefined when they are absent. */
 export function parseGcPauses(text: string): GcPauses | undefined {
-  const value = (name: string, kind: string): number | undefined => {
-    const prefix = `${name}{kind="${kind}"} `;
+  const value = (name: string, kind?: string): number | undefined => {
+    const prefix = kind === undefined ? `${name} ` : `${name}{kind="${kind}"} `;
     const line = text.split('\n').find((candidate) => candidate.startsWith(prefix));
     return line === undefined ? undefined : Number(line.slice(prefix.length));
   };
@@ -29,6 +36,11 @@ export function parseGcPauses(text: string): GcPauses | undefined {
     const seconds = value('switchyard_gc_pause_seconds_total', kind);
     if (count === undefined || seconds === undefined) return undefined;
     pauses[kind] = { count, ms: seconds * 1000 };
+  }
+  const stalls = value('switchyard_event_loop_stalls_total');
+  const stalledSeconds = value('switchyard_event_loop_stall_seconds_total');
+  if (stalls !== undefined && stalledSeconds !== undefined) {
+    pauses.stalls = { count: stalls, ms: stalledSeconds * 1000 };
   }
   return pauses;
 }
@@ -54,6 +66,11 @@ export function addGcDelta(
   for (const kind of ['major', 'minor'] as const) {
     into[kind].count += after[kind].count - before[kind].count;
     into[kind].ms += after[kind].ms - before[kind].ms;
+  }
+  if (before.stalls && after.stalls) {
+    into.stalls ??= { count: 0, ms: 0 };
+    into.stalls.count += after.stalls.count - before.stalls.count;
+    into.stalls.ms += after.stalls.ms - before.stalls.ms;
   }
   return into;
 }

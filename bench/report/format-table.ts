@@ -125,7 +125,10 @@ export function formatTable(
         lines.push(
           `  ${prefix}:   (the gateway's GC pauses in its rounds, warm-up included: ` +
             `${gc.major.count} mark-compacts, ${ms(gc.major.ms)} ms; ` +
-            `${gc.minor.count} scavenges, ${ms(gc.minor.ms)} ms)`,
+            `${gc.minor.count} scavenges, ${ms(gc.minor.ms)} ms` +
+            (gc.stalls
+              ? `; event-loop stalls of 100 ms or more: ${gc.stalls.count}, ${ms(gc.stalls.ms)} ms)`
+              : ')'),
         );
       }
       if (comparison.firstByte) {

@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TraceRecord } from './build-trace-record.js';
 import type { AttemptEvent, BreakerStateChangedEvent } from './events.js';
 import { gcKinds, gcPauseTotals, type GcKind } from './gc-pauses.js';
+import { eventLoopStallTotals, stallThresholdMs } from './event-loop-stalls.js';
 
 export interface MetricsSources {
   /** Requests inside the gateway right now (the server's count). */
@@ -83,6 +84,23 @@ function gcPauseCounters(registry: Registry): void {
     'Time the gateway process spent in garbage-collection pauses, by kind.',
     (kind) => totals.get(kind as GcKind)?.seconds,
     byKind,
+  );
+}
+
+/** Counters mirroring the process's event-loop stalls (event-loop-stalls.ts), read at scrape time. */
+function eventLoopStallCounters(registry: Registry): void {
+  const totals = eventLoopStallTotals();
+  mirrorCounter(
+    registry,
+    'switchyard_event_loop_stalls_total',
+    `Spells of ${stallThresholdMs} ms or more in which the gateway process's event loop did not turn (every request waited): long GC pauses, synchronous work, or the process not being run by the machine.`,
+    () => totals.count,
+  );
+  mirrorCounter(
+    registry,
+    'switchyard_event_loop_stall_seconds_total',
+    'Time the gateway process spent in event-loop stalls.',
+    () => totals.seconds,
   );
 }
 
@@ -239,6 +257,7 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
   const registry = new Registry();
   const registers = [registry];
   gcPauseCounters(registry);
+  eventLoopStallCounters(registry);
   const requests = new Counter({
     name: 'switchyard_requests_total',
     help: 'Client requests finished, by model alias, provider that served, HTTP status and cache result.',

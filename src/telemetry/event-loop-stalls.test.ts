@@ -1,0 +1,58 @@
+// The process's event-loop stalls reach /metrics: a real block of the event loop (synchronous
+// work) is counted with its length; a loop that turns on time counts nothing.
+
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { createMetrics } from './create-metrics.js';
+import {
+  eventLoopStallTotals,
+  recordLateness,
+  stallThresholdMs,
+  tickMs,
+  type StallTotals,
+} from './event-loop-stalls.js';
+
+function metricValue(text: string, name: string): number {
+  const found = text.split('\n').find((line) => line.startsWith(`${name} `));
+  assert.ok(found, `${name} in the metrics`);
+  return Number(found.slice(name.length + 1));
+}
+
+function block(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // synchronous work: nothing else runs in this process meanwhile
+  }
+}
+
+describe('event-loop stalls', () => {
+  it('counts only lateness from the threshold on, with its length and the longest', () => {
+    const totals: StallTotals = { count: 0, seconds: 0, maxSeconds: 0 };
+    recordLateness(totals, 3);
+    recordLateness(totals, stallThresholdMs - 1);
+    assert.deepEqual(totals, { count: 0, seconds: 0, maxSeconds: 0 });
+    recordLateness(totals, 250);
+    recordLateness(totals, stallThresholdMs);
+    assert.equal(totals.count, 2);
+    assert.ok(Math.abs(totals.seconds - (0.25 + stallThresholdMs / 1000)) < 1e-9);
+    assert.equal(totals.maxSeconds, 0.25);
+  });
+
+  it('counts a 400 ms block of the event loop, and /metrics shows it', async () => {
+    const metrics = createMetrics({ inFlightRequests: () => 0 });
+    const totals = eventLoopStallTotals();
+    const before = metricValue(await metrics.render(), 'switchyard_event_loop_stalls_total');
+    const { count, seconds } = totals;
+    await sleep(tickMs * 3);
+    block(400);
+    // The ticker notices on its first turn after the block.
+    await sleep(tickMs * 3);
+    assert.ok(totals.count > count, 'the block was counted');
+    const stalled = totals.seconds - seconds;
+    assert.ok(stalled >= 0.3 && stalled < 5, `stalled ${stalled} s`);
+    const text = await metrics.render();
+    assert.ok(metricValue(text, 'switchyard_event_loop_stalls_total') > before);
+    assert.ok(metricValue(text, 'switchyard_event_loop_stall_seconds_total') >= 0.3);
+  });
+});
