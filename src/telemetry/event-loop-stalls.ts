@@ -13,20 +13,16 @@ export const stallThresholdMs = 100;
 export interface StallTotals {
   count: number;
   seconds: number;
-  /** The longest stall seen, in seconds (0 before the first). */
-  maxSeconds: number;
 }
 
-const totals: StallTotals = { count: 0, seconds: 0, maxSeconds: 0 };
+const totals: StallTotals = { count: 0, seconds: 0 };
 let ticker: NodeJS.Timeout | undefined;
 
 /** Adds a tick's lateness to the totals when it is a stall (exported for the unit test). */
 export function recordLateness(into: StallTotals, latenessMs: number): void {
   if (latenessMs < stallThresholdMs) return;
-  const seconds = latenessMs / 1000;
   into.count += 1;
-  into.seconds += seconds;
-  if (seconds > into.maxSeconds) into.maxSeconds = seconds;
+  into.seconds += latenessMs / 1000;
 }
 
 /** The stalls since the first call (which starts the ticker). Counts and seconds only grow. */
