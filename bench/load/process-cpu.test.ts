@@ -6,20 +6,25 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { descendantPids, readCommandCpuMs, readProcessCpuMs } from './process-cpu.js';
 
+/** A child that burns ~400 ms of CPU, says so on stdout, and stays alive until killed. */
+function startBusyChild(title?: string) {
+  const named = title === undefined ? '' : `process.title = ${JSON.stringify(title)}; `;
+  return spawn(
+    process.execPath,
+    [
+      '-e',
+      `${named}const end = Date.now() + 400; while (Date.now() < end); console.log("done"); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+}
+
 describe('readProcessCpuMs', () => {
   it(
     "counts a process's children (the gateway's embedded databases run in them)",
     { skip: !existsSync('/proc/self/stat') },
     async () => {
-      // A child that burns ~400 ms of CPU, says so, and stays alive until killed.
-      const child = spawn(
-        process.execPath,
-        [
-          '-e',
-          'const end = Date.now() + 400; while (Date.now() < end); console.log("done"); setInterval(() => {}, 1000);',
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
+      const child = startBusyChild();
       try {
         const before = readProcessCpuMs(process.pid)!;
         await once(createInterface({ input: child.stdout }), 'line');
@@ -41,15 +46,8 @@ describe('readCommandCpuMs', () => {
     { skip: !existsSync('/proc/self/stat') },
     async () => {
       assert.equal(readCommandCpuMs('sy-no-such-cmd'), 0);
-      // A process named by its title (Linux: its command name) that burns ~400 ms of CPU.
-      const child = spawn(
-        process.execPath,
-        [
-          '-e',
-          'process.title = "sy-cpu-probe"; const end = Date.now() + 400; while (Date.now() < end); console.log("done"); setInterval(() => {}, 1000);',
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
+      // Named by its title (Linux: its command name).
+      const child = startBusyChild('sy-cpu-probe');
       try {
         await once(createInterface({ input: child.stdout }), 'line');
         const counted = readCommandCpuMs('sy-cpu-probe')!;
