@@ -14,6 +14,19 @@ export const latencyBucketsPerE = 20;
 
 const hitStatuses = `('hit', 'semantic', 'exact')`;
 
+/** What each rollup table adds up on a key it already holds (both forms below). */
+const hourlyConflict = `ON CONFLICT (hour, feature, model, provider) DO UPDATE SET
+  requests = h.requests + excluded.requests, errors = h.errors + excluded.errors,
+  fallbacks = h.fallbacks + excluded.fallbacks, cache_hits = h.cache_hits + excluded.cache_hits,
+  input_tokens = h.input_tokens + excluded.input_tokens, output_tokens = h.output_tokens + excluded.output_tokens,
+  cost_usd = h.cost_usd + excluded.cost_usd, cache_saved_usd = h.cache_saved_usd + excluded.cache_saved_usd,
+  uncached_requests = h.uncached_requests + excluded.uncached_requests,
+  uncached_tokens = h.uncached_tokens + excluded.uncached_tokens`;
+const subjectsConflict = `ON CONFLICT (day, kind, name) DO UPDATE SET
+  requests = s.requests + excluded.requests, cost_usd = s.cost_usd + excluded.cost_usd,
+  input_tokens = s.input_tokens + excluded.input_tokens, output_tokens = s.output_tokens + excluded.output_tokens`;
+const latencyConflict = `ON CONFLICT (day, model, metric, bucket) DO UPDATE SET requests = l.requests + excluded.requests`;
+
 /** The rollups of the rows of `source`: migration 202's backfill, and the trigger's body until 203. */
 const aggregate = (source: string) => `
 INSERT INTO dashboard_hourly AS h (hour, feature, model, provider, requests, errors, fallbacks, cache_hits,
@@ -26,28 +39,20 @@ SELECT date_trunc('hour', time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', coalesce(
   count(*) FILTER (WHERE cache_status IS NULL OR cache_status NOT IN ${hitStatuses}),
   coalesce(sum(input_tokens + output_tokens) FILTER (WHERE cache_status IS NULL OR cache_status NOT IN ${hitStatuses}), 0)
 FROM ${source} GROUP BY 1, 2, 3, 4
-ON CONFLICT (hour, feature, model, provider) DO UPDATE SET
-  requests = h.requests + excluded.requests, errors = h.errors + excluded.errors,
-  fallbacks = h.fallbacks + excluded.fallbacks, cache_hits = h.cache_hits + excluded.cache_hits,
-  input_tokens = h.input_tokens + excluded.input_tokens, output_tokens = h.output_tokens + excluded.output_tokens,
-  cost_usd = h.cost_usd + excluded.cost_usd, cache_saved_usd = h.cache_saved_usd + excluded.cache_saved_usd,
-  uncached_requests = h.uncached_requests + excluded.uncached_requests,
-  uncached_tokens = h.uncached_tokens + excluded.uncached_tokens;
+${hourlyConflict};
 INSERT INTO dashboard_daily_subjects AS s (day, kind, name, requests, cost_usd, input_tokens, output_tokens)
 SELECT (time AT TIME ZONE 'UTC')::date, subject.kind, subject.name, count(*), coalesce(sum(cost_usd), 0),
   sum(input_tokens), sum(output_tokens)
 FROM ${source} CROSS JOIN LATERAL (VALUES ('user', coalesce(user_id, '')), ('key', coalesce(key_id, ''))) AS subject (kind, name)
 GROUP BY 1, 2, 3
-ON CONFLICT (day, kind, name) DO UPDATE SET
-  requests = s.requests + excluded.requests, cost_usd = s.cost_usd + excluded.cost_usd,
-  input_tokens = s.input_tokens + excluded.input_tokens, output_tokens = s.output_tokens + excluded.output_tokens;
+${subjectsConflict};
 INSERT INTO dashboard_latency_daily AS l (day, model, metric, bucket, requests)
 SELECT (time AT TIME ZONE 'UTC')::date, coalesce(routed_model, requested_model, ''), sample.metric,
   floor(ln(greatest(sample.ms, 0.05)::float8) * ${latencyBucketsPerE})::int, count(*)
 FROM ${source} CROSS JOIN LATERAL (VALUES ('ttft', ttft_ms), ('total', total_ms)) AS sample (metric, ms)
 WHERE status < 400 AND sample.ms IS NOT NULL
 GROUP BY 1, 2, 3, 4
-ON CONFLICT (day, model, metric, bucket) DO UPDATE SET requests = l.requests + excluded.requests;`;
+${latencyConflict};`;
 
 /** The rollups of every row of llm_traces (what the tables hold once fed batch by batch). */
 export const dashboardBackfillSql = aggregate('llm_traces');
@@ -79,13 +84,7 @@ WITH t AS MATERIALIZED (
     coalesce(sum(cost_usd), 0), coalesce(sum(cache_saved_usd), 0), count(*) FILTER (WHERE NOT hit),
     coalesce(sum(input_tokens + output_tokens) FILTER (WHERE NOT hit), 0)
   FROM t GROUP BY 1, 2, 3, 4
-  ON CONFLICT (hour, feature, model, provider) DO UPDATE SET
-    requests = h.requests + excluded.requests, errors = h.errors + excluded.errors,
-    fallbacks = h.fallbacks + excluded.fallbacks, cache_hits = h.cache_hits + excluded.cache_hits,
-    input_tokens = h.input_tokens + excluded.input_tokens, output_tokens = h.output_tokens + excluded.output_tokens,
-    cost_usd = h.cost_usd + excluded.cost_usd, cache_saved_usd = h.cache_saved_usd + excluded.cache_saved_usd,
-    uncached_requests = h.uncached_requests + excluded.uncached_requests,
-    uncached_tokens = h.uncached_tokens + excluded.uncached_tokens
+  ${hourlyConflict}
 ), subjects AS (
   INSERT INTO dashboard_daily_subjects AS s (day, kind, name, requests, cost_usd, input_tokens, output_tokens)
   SELECT day, 'user', user_id, count(*), coalesce(sum(cost_usd), 0), sum(input_tokens), sum(output_tokens)
@@ -93,9 +92,7 @@ WITH t AS MATERIALIZED (
   UNION ALL
   SELECT day, 'key', key_id, count(*), coalesce(sum(cost_usd), 0), sum(input_tokens), sum(output_tokens)
     FROM t GROUP BY day, key_id
-  ON CONFLICT (day, kind, name) DO UPDATE SET
-    requests = s.requests + excluded.requests, cost_usd = s.cost_usd + excluded.cost_usd,
-    input_tokens = s.input_tokens + excluded.input_tokens, output_tokens = s.output_tokens + excluded.output_tokens
+  ${subjectsConflict}
 )
 INSERT INTO dashboard_latency_daily AS l (day, model, metric, bucket, requests)
 SELECT day, model, metric, floor(ln(greatest(ms, 0.05)::float8) * ${latencyBucketsPerE})::int, count(*)
@@ -105,7 +102,7 @@ FROM (
   SELECT day, model, 'total', total_ms FROM t WHERE ok AND total_ms IS NOT NULL
 ) AS samples
 GROUP BY 1, 2, 3, 4
-ON CONFLICT (day, model, metric, bucket) DO UPDATE SET requests = l.requests + excluded.requests;`;
+${latencyConflict};`;
 
 export const dashboardRollupMigrations: readonly Migration[] = [
   {
