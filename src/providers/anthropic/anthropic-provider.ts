@@ -17,9 +17,9 @@ import { SseDecoder } from '../../lib/sse-decoder.js';
 import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
 import {
-  readUpstreamJson,
-  readUpstreamJsonBytes,
+  requestUpstreamJson,
   sendUpstreamRequest,
+  type SendUpstreamRequestOptions,
 } from '../shared/send-upstream-request.js';
 import { latestAnthropicVersion, type AnthropicMessage } from './anthropic-api.js';
 import { createAnthropicHttpError, createAnthropicTransportError } from './anthropic-error.js';
@@ -114,13 +114,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     accept: 'text/event-stream',
   });
 
-  function send(
+  function exchange(
     path: string,
     body: unknown,
     call: ProviderCall<unknown>,
     scope: AbortScope,
     stream: boolean,
-  ): Promise<ResponseData> {
+  ): SendUpstreamRequestOptions {
     const origin = { provider: options.name, deployment: call.deployment.id };
     const { version, betas } = protocolOf(call);
     let headers: Record<string, string>;
@@ -132,7 +132,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       headers['anthropic-version'] = version;
       if (betas.length > 0) headers['anthropic-beta'] = betas.join(',');
     }
-    return sendUpstreamRequest({
+    return {
       dispatcher: options.dispatcher,
       path: basePath + path,
       headers,
@@ -142,21 +142,24 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       idleMs: call.timeouts.idleMs,
       origin,
       errors,
-    });
+    };
   }
+
+  /** A streamed exchange: the response, its body read as events. */
+  const send = (path: string, body: unknown, call: ProviderCall<unknown>, scope: AbortScope) =>
+    sendUpstreamRequest(exchange(path, body, call, scope, true));
+
+  /** A JSON exchange: the parsed answer and its bytes. */
+  const sendForJson = <T>(
+    path: string,
+    body: unknown,
+    call: ProviderCall<unknown>,
+    scope: AbortScope,
+  ) => requestUpstreamJson<T>(exchange(path, body, call, scope, false));
 
   const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
   /** This upstream's text-delta layout, learned by one stream, tried first by the next. */
   const textDeltaSlot = new TemplateSlot();
-
-  function readJson<T>(
-    response: ResponseData,
-    call: ProviderCall<unknown>,
-    scope: AbortScope,
-  ): Promise<T> {
-    const origin = { provider: options.name, deployment: call.deployment.id };
-    return readUpstreamJson<T>(response, { origin, scope, errors });
-  }
 
   function buildBody(call: ProviderCall<ChatRequest>): Record<string, unknown> {
     const { version } = protocolOf(call);
@@ -202,12 +205,12 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       try {
         const body = buildBody(call);
         delete body.stream;
-        const response = await send('/v1/messages', body, call, scope, false);
-        const { value: raw, bytes } = await readUpstreamJsonBytes<AnthropicMessage>(response, {
-          origin: { provider: options.name, deployment: call.deployment.id },
+        const { value: raw, bytes } = await sendForJson<AnthropicMessage>(
+          '/v1/messages',
+          body,
+          call,
           scope,
-          errors,
-        });
+        );
         if (!raw || typeof raw !== 'object' || !Array.isArray(raw.content)) {
           throw new UpstreamError(`${options.name} sent a message without content`, {
             provider: options.name,
@@ -232,7 +235,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       const cancelFirstEventTimer = armFirstEventTimer(call, scope, options.name);
       try {
         const body = { ...buildBody(call), stream: true };
-        const response = await send('/v1/messages', body, call, scope, true);
+        const response = await send('/v1/messages', body, call, scope);
         return readStream(response, call, scope, cancelFirstEventTimer);
       } catch (error) {
         scope.dispose();
@@ -247,8 +250,12 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
         // count_tokens takes the Messages body without max_tokens and stream.
         delete body.max_tokens;
         delete body.stream;
-        const response = await send('/v1/messages/count_tokens', body, call, scope, false);
-        const raw = await readJson<{ input_tokens?: unknown }>(response, call, scope);
+        const { value: raw } = await sendForJson<{ input_tokens?: unknown }>(
+          '/v1/messages/count_tokens',
+          body,
+          call,
+          scope,
+        );
         if (typeof raw?.input_tokens !== 'number') {
           throw new UpstreamError(`${options.name} sent a token count without input_tokens`, {
             provider: options.name,

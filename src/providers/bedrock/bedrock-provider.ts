@@ -19,7 +19,11 @@ import { createBedrockHttpError, createBedrockTransportError } from './bedrock-e
 import { redactExcerpt } from '../shared/redact-excerpt.js';
 import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
-import { readUpstreamJson, sendUpstreamRequest } from '../shared/send-upstream-request.js';
+import {
+  requestUpstreamJson,
+  sendUpstreamRequest,
+  type SendUpstreamRequestOptions,
+} from '../shared/send-upstream-request.js';
 import { convertBedrockResponse } from './convert-bedrock-response.js';
 import { BedrockStreamConverter } from './convert-bedrock-stream.js';
 import { convertToBedrockRequest } from './convert-to-bedrock-request.js';
@@ -53,12 +57,13 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
 
   const errors = { transport: createBedrockTransportError, http: createBedrockHttpError };
 
-  async function send(
+  /** The signed exchange of one operation (signing is asynchronous). */
+  async function exchange(
     operation: 'converse' | 'converse-stream',
     body: string,
     call: ProviderCall<ChatRequest>,
     scope: AbortScope,
-  ): Promise<ResponseData> {
+  ): Promise<SendUpstreamRequestOptions> {
     const origin = { provider: options.name, deployment: call.deployment.id };
     // The model ID (or inference-profile ID, or ARN) is one path segment, percent-encoded.
     const path = `${basePath}/model/${encodeURIComponent(call.deployment.model)}/${operation}`;
@@ -79,7 +84,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
     } catch (error) {
       throw createBedrockTransportError(error, origin, scope.signal);
     }
-    return sendUpstreamRequest({
+    return {
       dispatcher: options.dispatcher,
       path,
       headers,
@@ -89,7 +94,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
       idleMs: call.timeouts.idleMs,
       origin,
       errors,
-    });
+    };
   }
 
   const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
@@ -132,12 +137,9 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
       const origin = { provider: options.name, deployment: call.deployment.id };
       try {
         const body = JSON.stringify(convertToBedrockRequest(call.request));
-        const response = await send('converse', body, call, scope);
-        const raw = await readUpstreamJson<BedrockConverseResponse>(response, {
-          origin,
-          scope,
-          errors,
-        });
+        const { value: raw, headers } = await requestUpstreamJson<BedrockConverseResponse>(
+          await exchange('converse', body, call, scope),
+        );
         if (!raw || typeof raw !== 'object' || !raw.output?.message) {
           throw new UpstreamError(`${options.name} sent a response without output.message`, {
             ...origin,
@@ -145,7 +147,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
             bodyExcerpt: redactExcerpt(JSON.stringify(raw)),
           });
         }
-        const requestId = headerValue(response.headers, 'x-amzn-requestid');
+        const requestId = headerValue(headers, 'x-amzn-requestid');
         return {
           response: convertBedrockResponse(raw, {
             id: `bedrock-${requestId ?? Date.now().toString(36)}`,
@@ -164,7 +166,9 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
       const cancelFirstEventTimer = armFirstEventTimer(call, scope, options.name);
       try {
         const body = JSON.stringify(convertToBedrockRequest(call.request));
-        const response = await send('converse-stream', body, call, scope);
+        const response = await sendUpstreamRequest(
+          await exchange('converse-stream', body, call, scope),
+        );
         return readStream(response, call, scope, cancelFirstEventTimer);
       } catch (error) {
         scope.dispose();

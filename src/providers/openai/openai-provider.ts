@@ -21,9 +21,9 @@ import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js';
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
 import {
-  readUpstreamJson,
-  readUpstreamJsonBytes,
+  requestUpstreamJson,
   sendUpstreamRequest,
+  type SendUpstreamRequestOptions,
 } from '../shared/send-upstream-request.js';
 import { createOpenAIHttpError, createOpenAITransportError } from './openai-error.js';
 import { closeDispatcher } from '../shared/close-dispatcher.js';
@@ -54,14 +54,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
 
   const errors = { transport: createOpenAITransportError, http: createOpenAIHttpError };
 
-  function send(
+  function exchange(
     path: string,
     body: unknown,
     call: ProviderCall<unknown>,
     scope: AbortScope,
     stream: boolean,
-  ): Promise<ResponseData> {
-    return sendUpstreamRequest({
+  ): SendUpstreamRequestOptions {
+    return {
       dispatcher: options.dispatcher,
       path: basePath + path,
       headers: stream ? streamHeaders : baseHeaders,
@@ -71,19 +71,22 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       idleMs: call.timeouts.idleMs,
       origin: { provider: options.name, deployment: call.deployment.id },
       errors,
-    });
+    };
   }
 
-  const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
+  /** A streamed exchange: the response, its body read as events. */
+  const send = (path: string, body: unknown, call: ProviderCall<unknown>, scope: AbortScope) =>
+    sendUpstreamRequest(exchange(path, body, call, scope, true));
 
-  function readJson<T>(
-    response: ResponseData,
+  /** A JSON exchange: the parsed answer and its bytes. */
+  const sendForJson = <T>(
+    path: string,
+    body: unknown,
     call: ProviderCall<unknown>,
     scope: AbortScope,
-  ): Promise<T> {
-    const origin = { provider: options.name, deployment: call.deployment.id };
-    return readUpstreamJson<T>(response, { origin, scope, errors });
-  }
+  ) => requestUpstreamJson<T>(exchange(path, body, call, scope, false));
+
+  const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
 
   function readStream(
     response: ResponseData,
@@ -118,13 +121,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       const scope = openScope(call);
       try {
         const body = convertToOpenAIRequest(call.request, call.deployment, call.passthroughBody);
-        const response = await send('/chat/completions', body, call, scope, false);
-        const origin = { provider: options.name, deployment: call.deployment.id };
-        const { value: raw, bytes } = await readUpstreamJsonBytes<OpenAIChatCompletion>(response, {
-          origin,
+        const { value: raw, bytes } = await sendForJson<OpenAIChatCompletion>(
+          '/chat/completions',
+          body,
+          call,
           scope,
-          errors,
-        });
+        );
         if (!raw || typeof raw !== 'object' || !Array.isArray(raw.choices)) {
           throw new UpstreamError(`${options.name} sent a response without choices`, {
             provider: options.name,
@@ -148,7 +150,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       try {
         const cancelFirstEventTimer = armFirstEventTimer(call, scope, options.name);
         const body = convertToOpenAIRequest(call.request, call.deployment, call.passthroughBody);
-        const response = await send('/chat/completions', body, call, scope, true);
+        const response = await send('/chat/completions', body, call, scope);
         return readStream(response, call, scope, cancelFirstEventTimer);
       } catch (error) {
         scope.dispose();
@@ -163,8 +165,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
           ...(call.passthroughBody ?? { ...call.request.extra, input: call.request.input }),
           model: call.deployment.model,
         };
-        const response = await send('/embeddings', body, call, scope, false);
-        const raw = await readJson<Record<string, unknown>>(response, call, scope);
+        const { value: raw } = await sendForJson<Record<string, unknown>>(
+          '/embeddings',
+          body,
+          call,
+          scope,
+        );
         const usage = raw.usage as OpenAIUsage | undefined;
         return {
           model: typeof raw.model === 'string' ? raw.model : call.deployment.model,

@@ -1,7 +1,10 @@
 // One upstream HTTP exchange of an attempt: POST over the provider's undici dispatcher, with the
-// timer policy every provider shares, errors classified by the provider's own factories, and the
-// JSON body read with a malformed-body check.
+// timer policy every provider shares and errors classified by the provider's own factories. A
+// streamed answer is a response whose body the provider reads as events (sendUpstreamRequest); a
+// JSON answer is read whole by a dispatch handler and parsed, with a malformed-body check
+// (requestUpstreamJson).
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { UpstreamError } from '../../core/index.js';
 import type { AbortScope, AttemptSignal } from '../../lib/abort-scope.js';
@@ -65,42 +68,166 @@ export async function sendUpstreamRequest(
   return response;
 }
 
-/** Reads a JSON body; a body that is not JSON is a `malformed` upstream failure. */
-export async function readUpstreamJson<T>(
-  response: Dispatcher.ResponseData,
-  options: { origin: UpstreamOrigin; scope: AbortScope; errors: UpstreamErrorFactories },
-): Promise<T> {
-  return (await readUpstreamJsonBytes<T>(response, options)).value;
-}
-
 const utf8Bom = [0xef, 0xbb, 0xbf] as const;
 
+/** A JSON answer: parsed, as bytes (for passthrough), and the response's headers. */
+export interface JsonAnswer<T> {
+  value: T;
+  bytes: Buffer;
+  headers: IncomingHttpHeaders;
+}
+
+/** At most this much of an error answer is kept for its message (as readCappedText keeps). */
+const errorBodyCap = 64 * 1024;
+
 /**
- * readUpstreamJson, also resolving with the body's bytes (without a UTF-8 byte-order mark), so a
- * passthrough answer can be forwarded as it came instead of serialised again.
+ * A non-stream exchange whose answer is JSON, in one undici dispatch: POST, then the body's bytes
+ * collected by the handler and parsed once complete. Resolves with the parsed value, the bytes
+ * (without a UTF-8 byte-order mark, so a passthrough answer can be forwarded as it came) and the
+ * response's headers; rejects
+ * with the provider's UpstreamError — `http` for a status of 400 or more (with up to 64 KB of its
+ * body), `transport` for a failure or an abort, `malformed` for a body that is not JSON.
+ *
+ * The same exchange as sendUpstreamRequest + readUpstreamJsonBytes (and the same timers: the
+ * scope's own, undici's body timer as the idle timeout), without undici's body stream: the
+ * request API wraps each answer in a Readable, and `body.bytes()` reads it through a consumer and
+ * a promise, which with the hops up to the reader were ~25 µs of the gateway's ~95 µs from the
+ * upstream's headers to its own answer at 1,000 req/s (BENCHMARKS.md, sixteenth session).
  */
-export async function readUpstreamJsonBytes<T>(
-  response: Dispatcher.ResponseData,
-  options: { origin: UpstreamOrigin; scope: AbortScope; errors: UpstreamErrorFactories },
-): Promise<{ value: T; bytes: Buffer }> {
-  let bytes: Buffer;
-  try {
-    const body = await response.body.bytes();
-    bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  } catch (error) {
-    throw options.errors.transport(error, options.origin, options.scope.signal);
+export function requestUpstreamJson<T>(
+  options: Omit<SendUpstreamRequestOptions, 'stream'>,
+): Promise<JsonAnswer<T>> {
+  return new Promise((resolve, reject) => {
+    const handler = new JsonAnswerHandler<T>(options, resolve, reject);
+    try {
+      options.dispatcher.dispatch(
+        {
+          path: options.path,
+          method: 'POST',
+          headers: options.headers,
+          body: options.body,
+          // As in sendUpstreamRequest: the scope's total timer cuts a hang before the headers;
+          // undici's body timer is the idle timeout of the body.
+          headersTimeout: 0,
+          bodyTimeout: options.idleMs,
+        },
+        handler,
+      );
+    } catch (error) {
+      handler.fail(error);
+    }
+  });
+}
+
+/** undici's dispatch handler for requestUpstreamJson: one per exchange. */
+class JsonAnswerHandler<T> implements Dispatcher.DispatchHandler {
+  readonly #options: Omit<SendUpstreamRequestOptions, 'stream'>;
+  readonly #resolve: (answer: JsonAnswer<T>) => void;
+  readonly #reject: (error: unknown) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  #status = 0;
+  #headers: IncomingHttpHeaders = {};
+  #first: Buffer | undefined;
+  #chunks: Buffer[] | undefined;
+  #size = 0;
+  #settled = false;
+  /** Aborts the exchange when the attempt's scope aborts (client gone, a timer fired). */
+  readonly #onAbort = (): void => {
+    this.#controller?.abort(abortReason(this.#options.scope.signal.reason));
+  };
+
+  constructor(
+    options: Omit<SendUpstreamRequestOptions, 'stream'>,
+    resolve: (answer: JsonAnswer<T>) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#options = options;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    if (!options.scope.signal.aborted) options.scope.signal.once('abort', this.#onAbort);
   }
-  if (bytes[0] === utf8Bom[0] && bytes[1] === utf8Bom[1] && bytes[2] === utf8Bom[2]) {
-    bytes = bytes.subarray(3);
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    const signal = this.#options.scope.signal;
+    if (signal.aborted) controller.abort(abortReason(signal.reason));
   }
-  const text = bytes.toString('utf8');
-  try {
-    return { value: JSON.parse(text) as T, bytes };
-  } catch {
-    throw new UpstreamError(`${options.origin.provider} sent a body that is not JSON`, {
-      ...options.origin,
-      kind: 'malformed',
-      bodyExcerpt: redactExcerpt(text),
-    });
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    if (statusCode < 200) return; // informational (1xx): the answer's own headers follow
+    this.#status = statusCode;
+    this.#headers = headers;
   }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#status >= 400) {
+      // An error's body: kept up to the cap, the rest read and dropped.
+      if (this.#size >= errorBodyCap) return;
+      chunk = chunk.subarray(0, errorBodyCap - this.#size);
+    }
+    this.#size += chunk.length;
+    if (this.#first === undefined) this.#first = chunk;
+    else (this.#chunks ??= [this.#first]).push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    this.#done();
+    let bytes = this.#chunks
+      ? Buffer.concat(this.#chunks, this.#size)
+      : (this.#first ?? Buffer.alloc(0));
+    const { origin, errors } = this.#options;
+    if (this.#status >= 400) {
+      this.#reject(errors.http(this.#status, this.#headers, bytes.toString('utf8'), origin));
+      return;
+    }
+    if (bytes[0] === utf8Bom[0] && bytes[1] === utf8Bom[1] && bytes[2] === utf8Bom[2]) {
+      bytes = bytes.subarray(3);
+    }
+    const text = bytes.toString('utf8');
+    let value: T;
+    try {
+      value = JSON.parse(text) as T;
+    } catch {
+      this.#reject(
+        new UpstreamError(`${origin.provider} sent a body that is not JSON`, {
+          ...origin,
+          kind: 'malformed',
+          bodyExcerpt: redactExcerpt(text),
+        }),
+      );
+      return;
+    }
+    this.#resolve({ value, bytes, headers: this.#headers });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
+
+  /** The exchange failed: an error answer whose body broke off is still that error. */
+  fail(error: unknown): void {
+    if (this.#settled) return;
+    this.#done();
+    const { origin, errors, scope } = this.#options;
+    this.#reject(
+      this.#status >= 400
+        ? errors.http(this.#status, this.#headers, '', origin)
+        : errors.transport(error, origin, scope.signal),
+    );
+  }
+
+  #done(): void {
+    this.#settled = true;
+    this.#options.scope.signal.removeListener('abort', this.#onAbort);
+  }
+}
+
+/** undici's controller takes an Error; a scope's reason is one, or is wrapped in one. */
+function abortReason(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error('the attempt was aborted', { cause: reason });
 }
