@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { UpstreamError } from '../../core/index.js';
 import type { AbortScope, AttemptSignal } from '../../lib/abort-scope.js';
-import { readCappedText } from '../../lib/read-capped-text.js';
+import { errorBodyCapBytes, readCappedText } from '../../lib/read-capped-text.js';
 import { redactExcerpt } from './redact-excerpt.js';
 
 export interface UpstreamOrigin {
@@ -77,16 +77,13 @@ export interface JsonAnswer<T> {
   headers: IncomingHttpHeaders;
 }
 
-/** At most this much of an error answer is kept for its message (as readCappedText keeps). */
-const errorBodyCap = 64 * 1024;
-
 /**
  * A non-stream exchange whose answer is JSON, in one undici dispatch: POST, then the body's bytes
  * collected by the handler and parsed once complete. Resolves with the parsed value, the bytes
  * (without a UTF-8 byte-order mark, so a passthrough answer can be forwarded as it came) and the
- * response's headers; rejects
- * with the provider's UpstreamError — `http` for a status of 400 or more (with up to 64 KB of its
- * body), `transport` for a failure or an abort, `malformed` for a body that is not JSON.
+ * response's headers. Rejects with the provider's UpstreamError: `http` for a status of 400 or
+ * more (with up to errorBodyCapBytes of its body, as readCappedText keeps for a stream's),
+ * `transport` for a failure or an abort, `malformed` for a body that is not JSON.
  *
  * The same exchange as sendUpstreamRequest + readUpstreamJsonBytes (and the same timers: the
  * scope's own, undici's body timer as the idle timeout), without undici's body stream: the
@@ -166,8 +163,8 @@ class JsonAnswerHandler<T> implements Dispatcher.DispatchHandler {
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#status >= 400) {
       // An error's body: kept up to the cap, the rest read and dropped.
-      if (this.#size >= errorBodyCap) return;
-      chunk = chunk.subarray(0, errorBodyCap - this.#size);
+      if (this.#size >= errorBodyCapBytes) return;
+      chunk = chunk.subarray(0, errorBodyCapBytes - this.#size);
     }
     this.#size += chunk.length;
     if (this.#first === undefined) this.#first = chunk;
