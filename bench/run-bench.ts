@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { describeDamon } from './host/damon-status.js';
 import { machineInfo } from './machine-info.js';
 import { formatTable } from './report/format-table.js';
+import { sendClocks, type SendClock } from './load/send-clock.js';
 import { runScenarios, type BenchSettings } from './run-scenarios.js';
 import { repoRoot } from './runtime.js';
 import { allScenarios } from './scenarios/all-scenarios.js';
@@ -25,6 +26,9 @@ const usage = `usage: npm run bench -- [options]
   --prime S             seconds of unrecorded max-rate load per target and scenario before the
                         measured runs (default 3; --quick 0.2; 0 turns it off)
   --connections N       connections of the max-rate runs (default 32)
+  --send-clock C        what wakes the fixed-rate generator for each send: thread (a sleeping
+                        worker, within ~0.1 ms of the schedule; default) or timer (Node's timers,
+                        ~1 ms granularity, the bench's clock until the seventeenth session)
   --out PATH            results file (default bench/results/latest.json)
   --json                print the results JSON instead of the table
   --cpu-prof            run the gateway with --cpu-prof (profiles in bench/results/profiles/)
@@ -43,6 +47,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     prime: { type: 'string' },
     connections: { type: 'string' },
+    'send-clock': { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
@@ -77,6 +82,10 @@ if (values.help) {
 }
 
 const quick = values.quick;
+const sendClock = (values['send-clock'] ?? 'thread') as SendClock;
+if (!sendClocks.includes(sendClock)) {
+  fail(`--send-clock must be ${sendClocks.join(' or ')}, got ${values['send-clock']}`);
+}
 const rates = (values.rates ?? '200,1000')
   .split(',')
   .map((text) => positive(text.trim(), 0, '--rates'));
@@ -89,6 +98,7 @@ const settings: BenchSettings = {
   maxConnections: Math.round(positive(values.connections, 32, '--connections')),
   settleMs: quick ? 20 : 300,
   rounds: Math.round(positive(values.rounds, quick ? 1 : 3, '--rounds')),
+  sendClock,
 };
 
 const wanted = (values.scenario ?? []).flatMap((name) => name.split(','));

@@ -18,6 +18,7 @@ import {
   type FixedRateRound,
 } from './load/run-fixed-rate.js';
 import { runMaxRate, summarizeMaxRate, type MaxRateResult } from './load/run-max-rate.js';
+import type { SendClock } from './load/send-clock.js';
 import {
   compareFixed,
   compareMax,
@@ -52,6 +53,8 @@ export interface BenchSettings {
    * then loads all three alike, where one block per target gave it to whichever ran then.
    */
   rounds: number;
+  /** What wakes the fixed-rate generator for each send (FixedRateOptions.sendClock). */
+  sendClock?: SendClock;
 }
 
 export interface ScenarioResult {
@@ -227,6 +230,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
               warmupMs: settings.warmupMs,
               stream: scenario.stream,
               ...(marker !== undefined ? { streamEndMarker: marker } : {}),
+              ...(settings.sendClock ? { sendClock: settings.sendClock } : {}),
             });
             cpu[name].add(cpuBefore, readCpuSnapshot(pid), run.totalSent);
             if (name === 'gateway') {

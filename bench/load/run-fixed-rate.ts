@@ -7,6 +7,7 @@ import { Pool } from 'undici';
 import type { BenchRequest } from '../scenario.js';
 import type { GcPauses } from './gateway-gc.js';
 import type { CpuUsage } from './process-cpu.js';
+import { monotonicMs, startSendTicker, type SendClock } from './send-clock.js';
 import { summarizeLatencies, type LatencySummary } from './summarize-latencies.js';
 
 export interface FixedRateOptions {
@@ -25,6 +26,12 @@ export interface FixedRateOptions {
   /** Upper bound of sockets; enough that no request waits for one at the rates we run. */
   connections?: number;
   timeoutMs?: number;
+  /**
+   * What wakes the generator for each send: a sleeping thread (default; within tens of µs of the
+   * schedule) or Node's timers (~1 ms granularity, requests leave in pairs when a timer is late;
+   * the bench's only clock until the seventeenth session, kept for comparison).
+   */
+  sendClock?: SendClock;
 }
 
 export interface FixedRateResult {
@@ -44,7 +51,7 @@ export interface FixedRateResult {
   latencyMs: LatencySummary;
   /** Stream only: scheduled send → first byte of the body (the first SSE event). */
   firstByteMs?: LatencySummary;
-  /** Actual send − scheduled send: the generator's own lateness (timer granularity ~1 ms). */
+  /** Actual send − scheduled send: the generator's own lateness (see FixedRateOptions.sendClock). */
   sendLagMs: LatencySummary;
   /** The target process's own CPU (filled in by the harness, Linux only). */
   cpu?: CpuUsage;
@@ -207,28 +214,48 @@ export async function runFixedRateRound(options: FixedRateOptions): Promise<Fixe
       });
   }
 
+  // The first send 2 ms from now, on both clocks (read back to back).
   const startAt = performance.now() + 2;
+  const startMonotonicMs = monotonicMs() + 2;
   const measureStart = startAt + warmupCount * intervalMs;
-  function tick(): void {
-    const now = performance.now();
-    while (next < total) {
-      const scheduledAt = startAt + next * intervalMs;
-      if (scheduledAt > now) break;
-      fire(next, scheduledAt);
+  function fireDue(upTo: number): void {
+    while (next <= upTo && next < total) {
+      fire(next, startAt + next * intervalMs);
       next++;
     }
-    if (next < total) {
-      // Node's timers have ~1 ms granularity: a request may leave up to ~1 ms late, and that lag
-      // is inside its latency (the same for every target), and reported as sendLagMs.
-      setTimeout(tick, Math.max(0, startAt + next * intervalMs - performance.now()));
-      return;
+    if (next >= total && !allScheduled) {
+      allScheduled = true;
+      if (pending === 0) resolveDone();
     }
-    allScheduled = true;
-    if (pending === 0) resolveDone();
   }
-  setTimeout(tick, 2);
+  let stopTicker = async (): Promise<void> => {};
+  let tickerError: Error | undefined;
+  if ((options.sendClock ?? 'thread') === 'thread') {
+    const ticker = startSendTicker(
+      { startMs: startMonotonicMs, intervalMs, total },
+      (index) => fireDue(index),
+      (error) => {
+        tickerError = error;
+        resolveDone();
+      },
+    );
+    stopTicker = () => ticker.stop();
+  } else {
+    const tick = (): void => {
+      const now = performance.now();
+      fireDue(Math.floor((now - startAt) / intervalMs));
+      if (next < total) {
+        // Node's timers have ~1 ms granularity: a request may leave up to ~1 ms late, and that
+        // lag is inside its latency (the same for every target), and reported as sendLagMs.
+        setTimeout(tick, Math.max(0, startAt + next * intervalMs - performance.now()));
+      }
+    };
+    setTimeout(tick, 2);
+  }
   await done;
+  await stopTicker();
   await pool.close();
+  if (tickerError) throw tickerError;
 
   const windowMs = Math.max(lastCompletion - measureStart, options.durationMs);
   return {
