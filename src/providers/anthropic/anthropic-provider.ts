@@ -18,8 +18,9 @@ import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
 import {
   requestUpstreamJson,
-  sendUpstreamRequest,
+  requestUpstreamStream,
   type SendUpstreamRequestOptions,
+  type StreamAnswer,
 } from '../shared/send-upstream-request.js';
 import { latestAnthropicVersion, type AnthropicMessage } from './anthropic-api.js';
 import { createAnthropicHttpError, createAnthropicTransportError } from './anthropic-error.js';
@@ -62,8 +63,6 @@ export interface AnthropicProviderOptions {
   settings?: Partial<AnthropicProviderSettings>;
   dispatcher: Dispatcher;
 }
-
-type ResponseData = Dispatcher.ResponseData;
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   if (Array.isArray(value)) return value.join(',');
@@ -147,7 +146,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
 
   /** A streamed exchange: the response, its body read as events. */
   const send = (path: string, body: unknown, call: ProviderCall<unknown>, scope: AbortScope) =>
-    sendUpstreamRequest(exchange(path, body, call, scope, true));
+    requestUpstreamStream(exchange(path, body, call, scope, true));
 
   /** A JSON exchange: the parsed answer and its bytes. */
   const sendForJson = <T>(
@@ -172,7 +171,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   }
 
   function readStream(
-    response: ResponseData,
+    response: StreamAnswer,
     call: ProviderCall<ChatRequest>,
     scope: AbortScope,
     cancelFirstEventTimer: () => void,

@@ -21,8 +21,9 @@ import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
 import {
   requestUpstreamJson,
-  sendUpstreamRequest,
+  requestUpstreamStream,
   type SendUpstreamRequestOptions,
+  type StreamAnswer,
 } from '../shared/send-upstream-request.js';
 import { convertBedrockResponse } from './convert-bedrock-response.js';
 import { BedrockStreamConverter } from './convert-bedrock-stream.js';
@@ -43,9 +44,7 @@ export interface BedrockProviderOptions {
   now?: () => Date;
 }
 
-type ResponseData = Dispatcher.ResponseData;
-
-function headerValue(headers: ResponseData['headers'], name: string): string | undefined {
+function headerValue(headers: StreamAnswer['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -100,7 +99,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
   const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
 
   function readStream(
-    response: ResponseData,
+    response: StreamAnswer,
     call: ProviderCall<ChatRequest>,
     scope: AbortScope,
     cancelFirstEventTimer: () => void,
@@ -166,7 +165,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
       const cancelFirstEventTimer = armFirstEventTimer(call, scope, options.name);
       try {
         const body = JSON.stringify(convertToBedrockRequest(call.request));
-        const response = await sendUpstreamRequest(
+        const response = await requestUpstreamStream(
           await exchange('converse-stream', body, call, scope),
         );
         return readStream(response, call, scope, cancelFirstEventTimer);

@@ -22,8 +22,9 @@ import { armFirstEventTimer, openAttemptScope } from '../shared/attempt-scope.js
 import { readUpstreamStream } from '../shared/read-upstream-stream.js';
 import {
   requestUpstreamJson,
-  sendUpstreamRequest,
+  requestUpstreamStream,
   type SendUpstreamRequestOptions,
+  type StreamAnswer,
 } from '../shared/send-upstream-request.js';
 import { createOpenAIHttpError, createOpenAITransportError } from './openai-error.js';
 import { closeDispatcher } from '../shared/close-dispatcher.js';
@@ -37,8 +38,6 @@ export interface OpenAIProviderOptions {
   headers?: Record<string, string>;
   dispatcher: Dispatcher;
 }
-
-type ResponseData = Dispatcher.ResponseData;
 
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   const basePath = new URL(options.baseUrl).pathname.replace(/\/$/, '');
@@ -76,7 +75,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
 
   /** A streamed exchange: the response, its body read as events. */
   const send = (path: string, body: unknown, call: ProviderCall<unknown>, scope: AbortScope) =>
-    sendUpstreamRequest(exchange(path, body, call, scope, true));
+    requestUpstreamStream(exchange(path, body, call, scope, true));
 
   /** A JSON exchange: the parsed answer and its bytes. */
   const sendForJson = <T>(
@@ -89,7 +88,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   const openScope = (call: ProviderCall<unknown>) => openAttemptScope(call, options.name);
 
   function readStream(
-    response: ResponseData,
+    response: StreamAnswer,
     call: ProviderCall<ChatRequest>,
     scope: AbortScope,
     cancelFirstEventTimer: () => void,

@@ -1,16 +1,27 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { UpstreamError, type StreamPart } from '../../core/index.js';
 import type { AbortScope } from '../../lib/abort-scope.js';
 import { readUpstreamStream, type ReadUpstreamStreamOptions } from './read-upstream-stream.js';
+import type { UpstreamStreamBody } from './send-upstream-request.js';
 
 const scope = {
   setIdleTimer: () => ({ touch() {}, cancel() {} }),
   dispose() {},
 } as unknown as AbortScope;
+
+/** A body whose chunks are all there: read one by one, then its end. */
+function bodyOf(chunks: string[]): UpstreamStreamBody {
+  const queue = chunks.map((chunk) => Buffer.from(chunk));
+  return {
+    read: () => queue.shift() ?? null,
+    arrival: () => Promise.resolve(),
+    destroy() {},
+    drain() {},
+  };
+}
 
 /** One frame per line of the body; each frame becomes a text delta, the end a finish part. */
 function streamOptions(
@@ -18,7 +29,7 @@ function streamOptions(
   cancelFirstEventTimer: () => void = () => {},
 ): ReadUpstreamStreamOptions<string> {
   return {
-    body: Readable.from(chunks.map((chunk) => Buffer.from(chunk))) as never,
+    body: bodyOf(chunks),
     decoder: {
       push: (chunk) => chunk.toString().split('\n').filter(Boolean),
       end: () => [],

@@ -3,9 +3,9 @@
 // upstream connection when the reader stops early. Each provider supplies its decoder and
 // converter; this loop is the same for all of them.
 
-import type { Dispatcher } from 'undici';
 import { UpstreamError, type BatchedParts, type StreamPart } from '../../core/index.js';
 import type { AbortScope } from '../../lib/abort-scope.js';
+import type { UpstreamStreamBody } from './send-upstream-request.js';
 
 export interface FrameDecoder<Frame> {
   /** Frames completed by this chunk. May throw on bytes that cannot be framed. */
@@ -28,33 +28,11 @@ export interface StreamConverter<Frame> {
   end(parts: StreamPart[]): void;
 }
 
-function ignoreError(): void {}
-
 /** What an upstream may still send after its last event before its connection is given up. */
 const maxBytesAfterLastEvent = 64 * 1024;
 
-/**
- * Reads and discards the rest of a body whose last event arrived (usually just the chunked
- * terminator), so that its keep-alive connection goes back to the pool; an upstream that sends
- * more than a little or takes longer than the idle timeout to end loses the connection instead.
- */
-function drainAfterLastEvent(body: Dispatcher.ResponseData['body'], idleMs: number): void {
-  if (body.destroyed || body.readableEnded) return;
-  let bytes = 0;
-  const giveUp = setTimeout(() => body.destroy(), idleMs);
-  giveUp.unref();
-  body.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > maxBytesAfterLastEvent) body.destroy();
-  });
-  // A failure after the last event changes nothing the client got.
-  body.on('error', ignoreError);
-  body.once('close', () => clearTimeout(giveUp));
-  body.resume();
-}
-
 export interface ReadUpstreamStreamOptions<Frame> {
-  body: Dispatcher.ResponseData['body'];
+  body: UpstreamStreamBody;
   decoder: FrameDecoder<Frame>;
   converter: StreamConverter<Frame>;
   scope: AbortScope;
@@ -118,14 +96,19 @@ async function* readBatches<Frame>(
       return noFrames;
     }
   };
-  // Leaving the loop at the last event must not destroy the body (its connection is reused).
-  const chunks = body.iterator({ destroyOnReturn: false });
   let lastEventCame = false;
   try {
     try {
-      for await (const chunk of chunks) {
+      for (;;) {
+        // What arrived is taken at once; only an empty queue waits for the next arrival.
+        const chunk = body.read();
+        if (chunk === undefined) {
+          await body.arrival();
+          continue;
+        }
+        if (chunk === null) break;
         idle?.touch();
-        for (const frame of decode(chunk as Buffer)) {
+        for (const frame of decode(chunk)) {
           if (cancelFirstEvent) {
             cancelFirstEvent();
             cancelFirstEvent = undefined;
@@ -167,13 +150,9 @@ async function* readBatches<Frame>(
     if (parts.length > 0) yield parts;
   } finally {
     scope.dispose();
-    if (completed && lastEventCame) {
-      drainAfterLastEvent(body, options.idleMs);
-    } else if (!completed && !body.destroyed) {
-      // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
-      // (undici's body reports its own destruction as an error: nobody reads it any more.)
-      body.on('error', ignoreError);
-      body.destroy();
-    }
+    // The rest of a body whose last event came is read and dropped (its connection is reused).
+    if (completed && lastEventCame) body.drain(maxBytesAfterLastEvent, options.idleMs);
+    // Stopping early (client gone, error) closes the upstream connection: it stops costing money.
+    else if (!completed) body.destroy();
   }
 }

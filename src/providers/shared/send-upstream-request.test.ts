@@ -1,6 +1,9 @@
-// A JSON exchange read whole by undici's dispatch handler (requestUpstreamJson), against a real
-// HTTP server: the answer parsed and its bytes kept (byte-order mark dropped), an error status
-// with its body (capped), a body that is not JSON, an abort that closes the upstream connection.
+// Upstream exchanges through undici's dispatch handlers, against a real HTTP server. A JSON answer
+// read whole (requestUpstreamJson): parsed and its bytes kept (byte-order mark dropped), an error
+// status with its body (capped), a body that is not JSON, an abort that closes the upstream
+// connection. A streamed answer (requestUpstreamStream): chunks handed over as they arrive, an
+// error status, an abort or the reader's stop closing the connection, the rest of a finished
+// stream drained so its connection is reused, a reader that falls behind pausing the upstream.
 
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,7 +13,12 @@ import { Pool } from 'undici';
 import { UpstreamError } from '../../core/index.js';
 import { createAbortScope } from '../../lib/abort-scope.js';
 import { RequestAbort } from '../../lib/request-abort.js';
-import { requestUpstreamJson, type UpstreamErrorFactories } from './send-upstream-request.js';
+import {
+  requestUpstreamJson,
+  requestUpstreamStream,
+  type UpstreamErrorFactories,
+  type UpstreamStreamBody,
+} from './send-upstream-request.js';
 
 const origin = { provider: 'p', deployment: 'p/m' };
 
@@ -133,5 +141,180 @@ describe('requestUpstreamJson', () => {
     await assert.rejects(exchange('/never', parent).answer, /transport: gone already/);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(reached, false);
+  });
+});
+
+describe('requestUpstreamStream', () => {
+  let server: Server;
+  let pool: Pool;
+  let connections = 0;
+  const closed: string[] = [];
+  const handlers = new Map<string, (request: IncomingMessage, response: ServerResponse) => void>();
+
+  before(async () => {
+    server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => handlers.get(request.url ?? '')?.(request, response));
+      response.on('close', () => {
+        if (!response.writableFinished) closed.push(request.url ?? '');
+      });
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
+  });
+
+  after(async () => {
+    await pool.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  function exchange(path: string, parent = new RequestAbort()) {
+    return requestUpstreamStream({
+      dispatcher: pool,
+      path,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: '{"stream":true}',
+      scope: createAbortScope(parent),
+      idleMs: 5_000,
+      origin,
+      errors,
+    });
+  }
+
+  /** The next chunk, waiting for it if it has not arrived (null at the end). */
+  async function next(body: UpstreamStreamBody): Promise<Buffer | null> {
+    for (;;) {
+      const chunk = body.read();
+      if (chunk !== undefined) return chunk;
+      await body.arrival();
+    }
+  }
+
+  async function waitUntil(done: () => boolean, what: string): Promise<void> {
+    for (let waited = 0; !done() && waited < 2_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(done(), what);
+  }
+
+  it('hands over each chunk as it arrives, then the end', async () => {
+    let sendSecond: () => void = () => {};
+    handlers.set('/events', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'r-2' });
+      response.write('data: one\n\n');
+      sendSecond = () => response.end('data: two\n\n');
+    });
+    const { statusCode, headers, body } = await exchange('/events');
+    assert.equal(statusCode, 200);
+    assert.equal(headers['x-request-id'], 'r-2');
+    assert.equal((await next(body))?.toString(), 'data: one\n\n');
+    // Nothing more until the upstream sends it.
+    assert.equal(body.read(), undefined);
+    const arrived = body.arrival();
+    sendSecond();
+    await arrived;
+    assert.equal((await next(body))?.toString(), 'data: two\n\n');
+    assert.equal(await next(body), null);
+  });
+
+  it('an error status is an http error with its body', async () => {
+    handlers.set('/overloaded', (_request, response) => {
+      response.writeHead(529, { 'content-type': 'application/json' });
+      response.end('{"type":"error","error":{"type":"overloaded_error"}}');
+    });
+    const error = await exchange('/overloaded').then(
+      () => assert.fail('resolved'),
+      (thrown: unknown) => thrown as UpstreamError & { seen: { bodyText: string } },
+    );
+    assert.equal(error.message, 'http 529');
+    assert.match(error.seen.bodyText, /overloaded_error/);
+  });
+
+  it('an abort mid-stream fails the next read with its reason and closes the connection', async () => {
+    handlers.set('/abort', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: one\n\n');
+    });
+    const parent = new RequestAbort();
+    const { body } = await exchange('/abort', parent);
+    assert.equal((await next(body))?.toString(), 'data: one\n\n');
+    parent.abort(new Error('client disconnected'));
+    await assert.rejects(next(body), /client disconnected/);
+    await waitUntil(() => closed.includes('/abort'), 'the upstream saw the connection close');
+  });
+
+  it("the reader's stop closes the connection", async () => {
+    handlers.set('/stop', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: one\n\n');
+    });
+    const { body } = await exchange('/stop');
+    await next(body);
+    body.destroy();
+    await waitUntil(() => closed.includes('/stop'), 'the upstream saw the connection close');
+  });
+
+  it('drains what follows the last event and reuses the connection; too much or too slow closes it', async () => {
+    handlers.set('/last', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: [DONE]\n\n');
+      setTimeout(() => response.end(': trailing comment\n\n'), 20);
+    });
+    // Both keep their response open: only the gateway's side can close these connections.
+    handlers.set('/chatty', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: [DONE]\n\n');
+      setTimeout(() => response.write('x'.repeat(1_000)), 20);
+    });
+    handlers.set('/silent', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: [DONE]\n\n');
+    });
+    const before = connections;
+    for (let round = 0; round < 2; round++) {
+      const { body } = await exchange('/last');
+      assert.equal((await next(body))?.toString(), 'data: [DONE]\n\n');
+      body.drain(64 * 1024, 5_000);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(!closed.includes('/last'));
+    assert.ok(connections - before <= 1, `${connections - before} connections for two streams`);
+
+    const chatty = await exchange('/chatty');
+    await next(chatty.body);
+    chatty.body.drain(100, 5_000);
+    await waitUntil(() => closed.includes('/chatty'), 'more than allowed after the last event');
+
+    const silent = await exchange('/silent');
+    await next(silent.body);
+    silent.body.drain(64 * 1024, 100);
+    await waitUntil(() => closed.includes('/silent'), 'no end within the idle timeout');
+  });
+
+  it('pauses the upstream while the reader is behind, and loses nothing', async () => {
+    const total = 24 * 1024 * 1024;
+    let response: ServerResponse | undefined;
+    handlers.set('/flood', (_request, flood) => {
+      response = flood;
+      flood.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const piece = Buffer.alloc(64 * 1024, 120);
+      for (let sent = 0; sent < total; sent += piece.length) flood.write(piece);
+      flood.end();
+    });
+    const { body } = await exchange('/flood');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Not read for 200 ms: the server still holds most of it, unsent.
+    assert.ok(
+      (response?.writableLength ?? 0) > total / 2,
+      `${response?.writableLength} bytes still queued at the server`,
+    );
+    let received = 0;
+    for (let chunk = await next(body); chunk !== null; chunk = await next(body)) {
+      received += chunk.length;
+    }
+    assert.equal(received, total);
   });
 });
