@@ -1,8 +1,10 @@
-// Reading a request's JSON body: complete as soon as Content-Length bytes have come (not a tick
-// later at 'end'), at 'end' without one (chunked), refused over the limit, parsed or refused.
+// Reading a request's JSON body: taken from the request's buffer when it came with the headers
+// (real HTTP server), else complete as soon as Content-Length bytes have come (not a tick later at
+// 'end'), at 'end' without one (chunked), refused over the limit, parsed or refused.
 
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../core/index.js';
@@ -18,7 +20,73 @@ function fakeRequest(headers: Record<string, string>): PassThrough & IncomingMes
 const settledWithin = <T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> =>
   Promise.race([promise, new Promise<'pending'>((resolve) => setTimeout(resolve, ms, 'pending'))]);
 
+/**
+ * Sends a raw HTTP request to a server whose handler reads the body with readJsonBody: the parsed
+ * body, whether the read listened for 'data' events, and whether the request then ended.
+ */
+async function overHttp(
+  write: (socket: ReturnType<typeof connect>, body: string) => void,
+): Promise<{ body: unknown; listenedForData: boolean; ended: boolean }> {
+  let seen: { body: unknown; listenedForData: boolean } | undefined;
+  let ended = false;
+  const server = createServer((request, response) => {
+    let listenedForData = false;
+    const on = request.on.bind(request) as (event: string, listener: () => void) => unknown;
+    Object.assign(request, {
+      on: (event: string, listener: () => void) => {
+        if (event === 'data') listenedForData = true;
+        return on(event, listener);
+      },
+    });
+    request.once('end', () => (ended = true));
+    readJsonBody(request, 1024).then(
+      (body) => {
+        seen = { body, listenedForData };
+        setTimeout(() => response.end('ok'), 10);
+      },
+      (error: unknown) => {
+        seen = { body: error, listenedForData };
+        response.end('failed');
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    const answered = new Promise((resolve) => socket.once('data', resolve));
+    write(socket, '{"model":"m","messages":[{"role":"user","content":"héllo"}]}');
+    await answered;
+    socket.destroy();
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  assert.ok(seen);
+  return { ...seen, ended };
+}
+
+const head = (body: string) =>
+  `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
+  `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+
 describe('readJsonBody', () => {
+  it('takes a body that came with its headers from the buffer, without data events', async () => {
+    const seen = await overHttp((socket, text) => socket.write(head(text) + text));
+    assert.deepEqual(seen.body, { model: 'm', messages: [{ role: 'user', content: 'héllo' }] });
+    assert.equal(seen.listenedForData, false);
+    assert.equal(seen.ended, true, 'the request still ends');
+  });
+
+  it('reads a body that comes after its headers as it arrives', async () => {
+    const seen = await overHttp((socket, text) => {
+      socket.write(head(text) + text.slice(0, 7));
+      setTimeout(() => socket.write(text.slice(7)), 30);
+    });
+    assert.deepEqual(seen.body, { model: 'm', messages: [{ role: 'user', content: 'héllo' }] });
+    assert.equal(seen.listenedForData, true);
+    assert.equal(seen.ended, true);
+  });
+
   it('answers once Content-Length bytes have come, in two chunks, without waiting for end', async () => {
     const body = '{"model":"m","messages":[{"role":"user","content":"héllo"}]}';
     const bytes = Buffer.from(body);
