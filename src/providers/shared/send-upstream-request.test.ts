@@ -32,37 +32,52 @@ const errors: UpstreamErrorFactories = {
     }),
 };
 
-describe('requestUpstreamJson', () => {
-  let server: Server;
-  let pool: Pool;
-  const closed: string[] = [];
-  const handlers = new Map<string, (request: IncomingMessage, response: ServerResponse) => void>();
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
+/**
+ * A real HTTP upstream for one describe block: answers each path with the handler set for it,
+ * and notes the paths whose response closed before it finished (the gateway's side hung up).
+ */
+function upstreamServer(poolOptions: Pool.Options = {}) {
+  const state = {
+    server: undefined as Server | undefined,
+    pool: undefined as unknown as Pool,
+    connections: 0,
+    closed: [] as string[],
+    handlers: new Map<string, Handler>(),
+  };
   before(async () => {
-    server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       request.resume();
-      request.on('end', () => handlers.get(request.url ?? '')?.(request, response));
+      request.on('end', () => state.handlers.get(request.url ?? '')?.(request, response));
       response.on('close', () => {
-        if (!response.writableFinished) closed.push(request.url ?? '');
+        if (!response.writableFinished) state.closed.push(request.url ?? '');
       });
     });
+    server.on('connection', () => state.connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    pool = new Pool(`http://127.0.0.1:${port}`);
+    state.server = server;
+    state.pool = new Pool(`http://127.0.0.1:${port}`, poolOptions);
   });
-
   after(async () => {
-    await pool.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await state.pool.close();
+    state.server?.closeAllConnections();
+    await new Promise((resolve) => state.server?.close(resolve));
   });
+  return state;
+}
+
+describe('requestUpstreamJson', () => {
+  const upstream = upstreamServer();
+  const { closed, handlers } = upstream;
 
   function exchange(path: string, parent = new RequestAbort()) {
     const scope = createAbortScope(parent);
     return {
       scope,
       answer: requestUpstreamJson<Record<string, unknown>>({
-        dispatcher: pool,
+        dispatcher: upstream.pool,
         path,
         headers: { 'content-type': 'application/json' },
         body: '{"q":1}',
@@ -145,35 +160,13 @@ describe('requestUpstreamJson', () => {
 });
 
 describe('requestUpstreamStream', () => {
-  let server: Server;
-  let pool: Pool;
-  let connections = 0;
-  const closed: string[] = [];
-  const handlers = new Map<string, (request: IncomingMessage, response: ServerResponse) => void>();
-
-  before(async () => {
-    server = createServer((request, response) => {
-      request.resume();
-      request.on('end', () => handlers.get(request.url ?? '')?.(request, response));
-      response.on('close', () => {
-        if (!response.writableFinished) closed.push(request.url ?? '');
-      });
-    });
-    server.on('connection', () => connections++);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
-  });
-
-  after(async () => {
-    await pool.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  // One connection: a stream drained after its last event is seen reusing it.
+  const upstream = upstreamServer({ connections: 1 });
+  const { closed, handlers } = upstream;
 
   function exchange(path: string, parent = new RequestAbort()) {
     return requestUpstreamStream({
-      dispatcher: pool,
+      dispatcher: upstream.pool,
       path,
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: '{"stream":true}',
@@ -273,7 +266,7 @@ describe('requestUpstreamStream', () => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write('data: [DONE]\n\n');
     });
-    const before = connections;
+    const before = upstream.connections;
     for (let round = 0; round < 2; round++) {
       const { body } = await exchange('/last');
       assert.equal((await next(body))?.toString(), 'data: [DONE]\n\n');
@@ -281,7 +274,10 @@ describe('requestUpstreamStream', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(!closed.includes('/last'));
-    assert.ok(connections - before <= 1, `${connections - before} connections for two streams`);
+    assert.ok(
+      upstream.connections - before <= 1,
+      `${upstream.connections - before} connections for two streams`,
+    );
 
     const chatty = await exchange('/chatty');
     await next(chatty.body);
