@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { createAbortScope } from './abort-scope.js';
+import { anchoredTimerDurations, createAbortScope } from './abort-scope.js';
 
 describe('abort scope', () => {
   it('follows its parent: aborted with the parent reason, also when created after it', () => {
@@ -69,5 +69,25 @@ describe('abort scope', () => {
     assert.deepEqual(heard, ['kept']);
     assert.equal(scope.signal.aborted, true);
     assert.equal((scope.signal.reason as Error).message, 'client left');
+  });
+
+  it('anchors the timer list of each duration of a second or more once, and its timers still fire', async () => {
+    const before = anchoredTimerDurations();
+    const parent = new AbortController().signal;
+    for (let index = 0; index < 3; index += 1) {
+      const scope = createAbortScope(parent);
+      scope.setTimer(987_654, () => new Error('total'));
+      scope.setIdleTimer(987_654, () => new Error('idle'));
+      scope.dispose();
+    }
+    assert.equal(anchoredTimerDurations(), before + 1, 'one anchor for one duration');
+    createAbortScope(parent).setTimer(999, () => new Error('short')); // under a second: none
+    assert.equal(anchoredTimerDurations(), before + 1);
+
+    const scope = createAbortScope(parent);
+    scope.setTimer(1_000, () => new Error('after a second'));
+    assert.equal(anchoredTimerDurations(), before + 2);
+    await sleep(1_100);
+    assert.equal((scope.signal.reason as Error | undefined)?.message, 'after a second');
   });
 });
