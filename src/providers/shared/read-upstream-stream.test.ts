@@ -12,24 +12,53 @@ const scope = {
   dispose() {},
 } as unknown as AbortScope;
 
-/** A body whose chunks are all there: read one by one, then its end. */
-function bodyOf(chunks: string[]): UpstreamStreamBody {
-  const queue = chunks.map((chunk) => Buffer.from(chunk));
-  return {
-    read: () => queue.shift() ?? null,
-    arrival: () => Promise.resolve(),
+/**
+ * A body fed by the test: `arrive` queues chunks (or a failure) and wakes the reader, `end` ends
+ * it. Chunks given up front are all there when the reader starts.
+ */
+function testBody(initial: string[] = [], ended = initial.length > 0) {
+  const queue = initial.map((chunk) => Buffer.from(chunk));
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const arrived = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const body: UpstreamStreamBody = {
+    read() {
+      const chunk = queue.shift();
+      if (chunk) return chunk;
+      if (failure) throw failure;
+      return ended ? null : undefined;
+    },
+    arrival: () => new Promise<void>((resolve) => (wake = resolve)),
     destroy() {},
     drain() {},
+  };
+  return {
+    body,
+    arrive(...chunks: string[]) {
+      queue.push(...chunks.map((chunk) => Buffer.from(chunk)));
+      arrived();
+    },
+    fail(error: Error) {
+      failure = error;
+      arrived();
+    },
+    end() {
+      ended = true;
+      arrived();
+    },
   };
 }
 
 /** One frame per line of the body; each frame becomes a text delta, the end a finish part. */
 function streamOptions(
-  chunks: string[],
+  chunks: string[] | UpstreamStreamBody,
   cancelFirstEventTimer: () => void = () => {},
 ): ReadUpstreamStreamOptions<string> {
   return {
-    body: bodyOf(chunks),
+    body: Array.isArray(chunks) ? testBody(chunks).body : chunks,
     decoder: {
       push: (chunk) => chunk.toString().split('\n').filter(Boolean),
       end: () => [],
@@ -53,19 +82,38 @@ function texts(parts: readonly StreamPart[]): string[] {
 }
 
 describe('readUpstreamStream', () => {
-  it('gives the parts one by one, or grouped by the upstream read that brought them', async () => {
+  it('gives the parts one by one, or grouped by what had arrived when the reader got to them', async () => {
     const oneByOne: StreamPart[] = [];
     for await (const part of readUpstreamStream(streamOptions(['a\nb\n', 'c\n']))) {
       oneByOne.push(part);
     }
     assert.deepEqual(texts(oneByOne), ['a', 'b', 'c', 'finish']);
 
-    const batches: string[][] = [];
-    const iterator = readUpstreamStream(streamOptions(['a\nb\n', 'c\n'])).batches();
-    for (let step = await iterator.next(); !step.done; step = await iterator.next()) {
-      batches.push(texts(step.value));
-    }
-    assert.deepEqual(batches, [['a', 'b'], ['c'], ['finish']]);
+    // Chunks already queued together make one batch (one write to the client); a chunk that
+    // arrives while the reader waits makes its own, handed over without waiting for more.
+    const upstream = testBody(['a\nb\n', 'c\n'], false);
+    const iterator = readUpstreamStream(streamOptions(upstream.body)).batches();
+    const first = await iterator.next();
+    assert.deepEqual(texts(first.value ?? []), ['a', 'b', 'c']);
+    const second = iterator.next();
+    upstream.arrive('d\n');
+    assert.deepEqual(texts((await second).value ?? []), ['d']);
+    const last = iterator.next();
+    upstream.end();
+    assert.deepEqual(texts((await last).value ?? []), ['finish']);
+    assert.equal((await iterator.next()).done, true);
+  });
+
+  it('a failure after parts still queued hands them over before the error', async () => {
+    const upstream = testBody(['a\n'], false);
+    const iterator = readUpstreamStream(streamOptions(upstream.body)).batches();
+    assert.deepEqual(texts((await iterator.next()).value ?? []), ['a']);
+    const next = iterator.next();
+    upstream.arrive('b\n');
+    upstream.fail(new Error('reset'));
+    // 'b' arrived with the failure behind it: both in one batch, 'b' first.
+    assert.deepEqual(texts((await next).value ?? []), ['b', 'error']);
+    assert.equal((await iterator.next()).done, true);
   });
 
   it('is read once: batches() after the parts were iterated throws', async () => {

@@ -47,9 +47,9 @@ export interface ReadUpstreamStreamOptions<Frame> {
 
 /**
  * The parts of an upstream stream, one at a time (an async generator, as every consumer expects),
- * and also grouped by the upstream read that produced them (`batches`, see BatchedParts): the
- * gateway writes what arrived together in one write, with no generator step per part. Read one
- * or the other, once.
+ * and also grouped by arrival (`batches`, see BatchedParts): each batch is what had arrived when
+ * the reader got to it (one upstream chunk, or every chunk queued meanwhile), and the gateway
+ * writes it in one write, with no generator step per part. Read one or the other, once.
  */
 export function readUpstreamStream<Frame>(
   options: ReadUpstreamStreamOptions<Frame>,
@@ -100,14 +100,22 @@ async function* readBatches<Frame>(
   try {
     try {
       for (;;) {
-        // What arrived is taken at once; only an empty queue waits for the next arrival.
+        // What has arrived is taken at once and goes out as one batch: the reader hands over what
+        // it holds only when the queue is empty, then waits. Nothing waits for a later chunk; the
+        // chunks that were already queued (an upstream that sent its events in separate writes,
+        // or a reader that was busy) become one write to the client instead of one each.
         const chunk = body.read();
         if (chunk === undefined) {
+          if (parts.length > 0) {
+            yield parts;
+            parts = [];
+          }
           await body.arrival();
           continue;
         }
         if (chunk === null) break;
         idle?.touch();
+        const from = parts.length;
         for (const frame of decode(chunk)) {
           if (cancelFirstEvent) {
             cancelFirstEvent();
@@ -123,23 +131,22 @@ async function* readBatches<Frame>(
           }
           converter.push(frame, parts);
         }
-        if (converter.ended === true && !parts.some((part) => part.type === 'error')) {
+        // Nothing after an error part: the stream is over.
+        for (let index = from; index < parts.length; index++) {
+          if (parts[index]?.type === 'error') {
+            yield parts.slice(0, index + 1);
+            return;
+          }
+        }
+        if (converter.ended === true) {
           lastEventCame = true;
           break;
         }
-        if (parts.length > 0) {
-          // Nothing after an error part: the stream is over.
-          const failedAt = parts.findIndex((part) => part.type === 'error');
-          if (failedAt !== -1) {
-            yield parts.slice(0, failedAt + 1);
-            return;
-          }
-          yield parts;
-          parts = [];
-        }
       }
     } catch (error) {
-      yield [{ type: 'error', error: options.toTransportError(error) }];
+      // What came before the failure goes out first.
+      parts.push({ type: 'error', error: options.toTransportError(error) });
+      yield parts;
       return;
     }
     if (!lastEventCame) {
