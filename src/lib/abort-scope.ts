@@ -39,22 +39,21 @@ export interface AbortScope {
  * Node keeps one timer list per duration and deletes it when its last timer is cleared. With one
  * attempt in flight at a time (any rate up to a few thousand a second), each attempt's timers
  * created and deleted their lists (a list object, a priority-queue insert and removal): set +
- * clear 0.4 µs warm, ~2–4 µs per timer on the cold path at 1,000 req/s (BENCHMARKS.md,
- * seventeenth session). An unref'd interval of the same duration, kept for the process's life,
+ * clear 0.4 µs warm; at 1,000 req/s setting an attempt's timer took ~1.5 µs more than with the
+ * list kept, and clearing it about as much (BENCHMARKS.md, seventeenth session). An unref'd interval of the same duration, kept for the process's life,
  * holds each list, so an attempt's timer is an append and a removal. Only for durations of a
  * second or more (an anchor fires, and wakes the process, once per period: timeouts are seconds
  * to minutes) and at most `maxAnchoredDurations` of them (the config's timeouts are few).
  */
-const anchoredDurations = new Map<number, NodeJS.Timeout>();
+const anchoredDurations = new Set<number>();
 const maxAnchoredDurations = 16;
 
 function anchorTimerList(ms: number): void {
   if (ms < 1000 || anchoredDurations.has(ms) || anchoredDurations.size >= maxAnchoredDurations) {
     return;
   }
-  const anchor = setInterval(keepList, ms);
-  anchor.unref();
-  anchoredDurations.set(ms, anchor);
+  setInterval(keepList, ms).unref();
+  anchoredDurations.add(ms);
 }
 
 function keepList(): void {}

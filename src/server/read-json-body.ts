@@ -95,11 +95,11 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
     );
   }
   // Called from the server's 'request' event, which Node's parser emits at the end of the
-  // headers, before it goes on to the body in the same read. One microtask later that read has
-  // been parsed to its end: a body that came with its headers (nearly every request) is then in
+  // headers, before it goes on to the body in the same read. One microtask later the body of that
+  // read has been pushed into the request: a body that came with its headers (nearly every request) is then in
   // the request's buffer and is taken from it, without switching the stream to flowing mode (a
-  // tick, then 'data' events and the listeners that follow them; ~6 µs of the gateway's time per
-  // request at 1,000 req/s, BENCHMARKS.md, seventeenth session). The rest is read as it comes.
+  // tick, then 'data' events and the listeners that follow them; the body's read at 1,000 req/s
+  // went from 18–20 to 15–17 µs, BENCHMARKS.md, seventeenth session). The rest is read as it comes.
   await Promise.resolve();
   const bytes =
     (Number.isFinite(declared) ? bufferedBody(request, declared) : undefined) ??

@@ -137,7 +137,6 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       headers,
       body: JSON.stringify(body),
       scope,
-      stream,
       idleMs: call.timeouts.idleMs,
       origin,
       errors,

@@ -89,7 +89,6 @@ export function createBedrockProvider(options: BedrockProviderOptions): Provider
       headers,
       body,
       scope,
-      stream,
       idleMs: call.timeouts.idleMs,
       origin,
       errors,

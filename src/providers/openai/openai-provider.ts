@@ -66,7 +66,6 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       headers: stream ? streamHeaders : baseHeaders,
       body: JSON.stringify(body),
       scope,
-      stream,
       idleMs: call.timeouts.idleMs,
       origin: { provider: options.name, deployment: call.deployment.id },
       errors,

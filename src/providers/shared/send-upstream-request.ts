@@ -32,7 +32,6 @@ export interface SendUpstreamRequestOptions {
   headers: Record<string, string>;
   body: string;
   scope: AbortScope;
-  stream: boolean;
   idleMs: number;
   origin: UpstreamOrigin;
   errors: UpstreamErrorFactories;
@@ -64,7 +63,7 @@ export interface JsonAnswer<T> {
  * sixteenth session).
  */
 export function requestUpstreamJson<T>(
-  options: Omit<SendUpstreamRequestOptions, 'stream'>,
+  options: SendUpstreamRequestOptions,
 ): Promise<JsonAnswer<T>> {
   return new Promise((resolve, reject) => {
     // The scope's total timer cuts a hang before the headers; undici's header timer is off so it
@@ -114,18 +113,16 @@ export interface UpstreamStreamBody {
  * to the reader were ~30 µs of the gateway's ~100 µs from the upstream's headers to its first
  * write to the client, at 1,000 streams a second (BENCHMARKS.md, seventeenth session).
  */
-export function requestUpstreamStream(
-  options: Omit<SendUpstreamRequestOptions, 'stream'>,
-): Promise<StreamAnswer> {
+export function requestUpstreamStream(options: SendUpstreamRequestOptions): Promise<StreamAnswer> {
   return new Promise((resolve, reject) => {
     dispatchExchange(options, 0, new StreamAnswerHandler(options, resolve, reject));
   });
 }
 
-function dispatchExchange(
-  options: Omit<SendUpstreamRequestOptions, 'stream'>,
+function dispatchExchange<Answer>(
+  options: SendUpstreamRequestOptions,
   bodyTimeout: number,
-  handler: AnswerHandler,
+  handler: AnswerHandler<Answer>,
 ): void {
   try {
     options.dispatcher.dispatch(
@@ -146,11 +143,16 @@ function dispatchExchange(
 
 /**
  * What every exchange's dispatch handler does: follows the attempt's scope (its abort aborts the
- * exchange), keeps the status and headers, and collects an error status's body (up to
- * errorBodyCapBytes, the rest read and dropped) for the provider's `http` error.
+ * exchange), keeps the status and headers, collects an error status's body (up to
+ * errorBodyCapBytes, the rest read and dropped) for the provider's `http` error, and settles the
+ * exchange's promise once (with `Answer`, or the provider's error).
  */
-abstract class AnswerHandler implements Dispatcher.DispatchHandler {
-  protected readonly options: Omit<SendUpstreamRequestOptions, 'stream'>;
+abstract class AnswerHandler<Answer> implements Dispatcher.DispatchHandler {
+  protected readonly options: SendUpstreamRequestOptions;
+  /** The exchange's promise was resolved or rejected. */
+  protected settled = false;
+  readonly #resolve: (answer: Answer) => void;
+  readonly #reject: (error: unknown) => void;
   protected controller: Dispatcher.DispatchController | undefined;
   protected status = 0;
   protected headers: IncomingHttpHeaders = {};
@@ -162,8 +164,14 @@ abstract class AnswerHandler implements Dispatcher.DispatchHandler {
     this.controller?.abort(abortReason(this.options.scope.signal.reason));
   };
 
-  constructor(options: Omit<SendUpstreamRequestOptions, 'stream'>) {
+  constructor(
+    options: SendUpstreamRequestOptions,
+    resolve: (answer: Answer) => void,
+    reject: (error: unknown) => void,
+  ) {
     this.options = options;
+    this.#resolve = resolve;
+    this.#reject = reject;
     if (!options.scope.signal.aborted) {
       options.scope.signal.once('abort', this.#onAbort);
       this.#attached = true;
@@ -237,28 +245,25 @@ abstract class AnswerHandler implements Dispatcher.DispatchHandler {
   protected abstract ended(): void;
   /** The exchange failed without an error status; `transportError()` is the provider's error. */
   protected abstract failed(error: unknown, transportError: () => UpstreamError): void;
+  protected resolveWith(answer: Answer): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#resolve(answer);
+  }
+
   /** Settles the exchange with the provider's error (once; later calls do nothing). */
-  protected abstract rejectWith(error: UpstreamError): void;
+  protected rejectWith(error: UpstreamError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#reject(error);
+  }
 }
 
 /** undici's dispatch handler for requestUpstreamJson: one per exchange. */
-class JsonAnswerHandler<T> extends AnswerHandler {
-  readonly #resolve: (answer: JsonAnswer<T>) => void;
-  readonly #reject: (error: unknown) => void;
+class JsonAnswerHandler<T> extends AnswerHandler<JsonAnswer<T>> {
   #first: Buffer | undefined;
   #chunks: Buffer[] | undefined;
   #size = 0;
-  #settled = false;
-
-  constructor(
-    options: Omit<SendUpstreamRequestOptions, 'stream'>,
-    resolve: (answer: JsonAnswer<T>) => void,
-    reject: (error: unknown) => void,
-  ) {
-    super(options);
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
 
   protected started(): void {}
 
@@ -269,8 +274,7 @@ class JsonAnswerHandler<T> extends AnswerHandler {
   }
 
   protected ended(): void {
-    if (this.#settled) return;
-    this.#settled = true;
+    if (this.settled) return;
     this.detach();
     let bytes = this.#chunks
       ? Buffer.concat(this.#chunks, this.#size)
@@ -284,7 +288,7 @@ class JsonAnswerHandler<T> extends AnswerHandler {
       value = JSON.parse(text) as T;
     } catch {
       const origin = this.options.origin;
-      this.#reject(
+      this.rejectWith(
         new UpstreamError(`${origin.provider} sent a body that is not JSON`, {
           ...origin,
           kind: 'malformed',
@@ -293,17 +297,11 @@ class JsonAnswerHandler<T> extends AnswerHandler {
       );
       return;
     }
-    this.#resolve({ value, bytes, headers: this.headers });
+    this.resolveWith({ value, bytes, headers: this.headers });
   }
 
   protected failed(_error: unknown, transportError: () => UpstreamError): void {
     this.rejectWith(transportError());
-  }
-
-  protected rejectWith(error: UpstreamError): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#reject(error);
   }
 }
 
@@ -314,11 +312,7 @@ class JsonAnswerHandler<T> extends AnswerHandler {
 const pauseAboveBytes = 1024 * 1024;
 
 /** undici's dispatch handler for requestUpstreamStream, and the body it resolves with. */
-class StreamAnswerHandler extends AnswerHandler implements UpstreamStreamBody {
-  readonly #resolve: (answer: StreamAnswer) => void;
-  readonly #reject: (error: unknown) => void;
-  /** Resolved with the answer (a 2xx), or rejected. */
-  #settled = false;
+class StreamAnswerHandler extends AnswerHandler<StreamAnswer> implements UpstreamStreamBody {
   readonly #queue: Buffer[] = [];
   #queuedBytes = 0;
   #paused = false;
@@ -329,19 +323,8 @@ class StreamAnswerHandler extends AnswerHandler implements UpstreamStreamBody {
   #drainLeft = -1;
   #drainTimer: NodeJS.Timeout | undefined;
 
-  constructor(
-    options: Omit<SendUpstreamRequestOptions, 'stream'>,
-    resolve: (answer: StreamAnswer) => void,
-    reject: (error: unknown) => void,
-  ) {
-    super(options);
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
   protected started(): void {
-    this.#settled = true;
-    this.#resolve({ statusCode: this.status, headers: this.headers, body: this });
+    this.resolveWith({ statusCode: this.status, headers: this.headers, body: this });
   }
 
   protected data(chunk: Buffer): void {
@@ -365,18 +348,12 @@ class StreamAnswerHandler extends AnswerHandler implements UpstreamStreamBody {
   }
 
   protected failed(error: unknown, transportError: () => UpstreamError): void {
-    if (!this.#settled) {
+    if (!this.settled) {
       this.rejectWith(transportError());
       return;
     }
     this.#failure ??= { error };
     this.#over();
-  }
-
-  protected rejectWith(error: UpstreamError): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#reject(error);
   }
 
   read(): Buffer | null | undefined {
