@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { Client } from 'undici';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { createKeyStore } from '../src/keys/key-store.js';
 import { openPgliteInChildProcess } from '../src/trace-store/pglite-client.js';
@@ -156,6 +157,48 @@ describe('virtual keys', () => {
     assert.equal(listed.data.length, 1);
     assert.equal(listed.data[0]?.id, key.id);
     assert.equal(listed.data[0]?.secret, undefined);
+  });
+
+  it('on one keep-alive connection, admits only the key it proved, and stops it once revoked', async () => {
+    const created = (await (
+      await admin('/admin/keys', { method: 'POST', body: JSON.stringify({ team: 'ops' }) })
+    ).json()) as { id: string; secret: string };
+    // One connection for every request (the gateway remembers a proved key per connection).
+    const connection = new Client(gateway.url, { pipelining: 1 });
+    const send = async (apiKey: string) => {
+      const response = await connection.request({
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const body = (await response.body.json()) as { error?: { message: string } };
+      return { status: response.statusCode, message: body.error?.message };
+    };
+    try {
+      let connects = 0;
+      connection.on('connect', () => (connects += 1));
+      assert.equal((await send(staticKey)).status, 200);
+      assert.equal((await send(staticKey)).status, 200);
+      // Same length as the key just proved, one character off at the start and at the end.
+      const first = `${staticKey[0] === 's' ? 'S' : 's'}${staticKey.slice(1)}`;
+      const last = `${staticKey.slice(0, -1)}${staticKey.endsWith('9') ? '8' : '9'}`;
+      for (const nearMiss of [first, last]) {
+        const refused = await send(nearMiss);
+        assert.equal(refused.status, 401, nearMiss);
+        assert.match(refused.message ?? '', /Invalid or revoked gateway key/);
+      }
+      assert.equal((await send(created.secret)).status, 200);
+      assert.equal((await send(created.secret)).status, 200);
+      const revoked = await admin(`/admin/keys/${created.id}`, { method: 'DELETE' });
+      assert.equal(revoked.status, 200);
+      // Revoked on this replica: refused at once, on the connection that used it.
+      assert.equal((await send(created.secret)).status, 401);
+      assert.equal((await send(staticKey)).status, 200);
+      assert.equal(connects, 1, 'every request went over the one connection');
+    } finally {
+      await connection.close();
+    }
   });
 
   it('stops a revoked key within the cache TTL', async () => {

@@ -134,4 +134,71 @@ describe('key service', () => {
     assert.equal(await service.authenticate('static-secret-012345678'), undefined);
     assert.equal(await service.authenticate('Static-secret-0123456789'), undefined);
   });
+
+  it("answers a connection's proved secret without a lookup, and never another secret on it", async () => {
+    const service = createKeyService({
+      staticKeys: [{ key: 'static-secret-0123456789', user: 'ci' }],
+      cacheTtlMs: 5_000,
+    });
+    const connection = {};
+    const key = service.authenticateNow('static-secret-0123456789', connection);
+    assert.equal((key as { user?: string } | undefined)?.user, 'ci');
+    assert.equal(service.authenticateNow('static-secret-0123456789', connection), key);
+    // Same length, one character off (first, middle, last), after the connection proved the key.
+    for (const nearMiss of [
+      'Static-secret-0123456789',
+      'static-secret_0123456789',
+      'static-secret-0123456780',
+      'static-secret-012345678',
+      'static-secret-01234567890',
+    ]) {
+      assert.equal(await service.authenticateNow(nearMiss, connection), undefined, nearMiss);
+      // A refused secret leaves nothing behind that would admit it, and the key still works.
+      assert.equal(await service.authenticateNow(nearMiss, connection), undefined, nearMiss);
+      assert.equal(service.authenticateNow('static-secret-0123456789', connection), key);
+    }
+  });
+
+  it("forgets a connection's database key when invalidated, re-read after the TTL, or a new store", async () => {
+    let now = 1_000;
+    const keys = new Map([[hex, stored]]);
+    const backing = mapStore(keys);
+    const service = createKeyService({
+      staticKeys: [],
+      store: backing.store,
+      cacheTtlMs: 5_000,
+      now: () => now,
+    });
+    const connection = {};
+    const ask = () => service.authenticateNow(secret, connection);
+    assert.equal((await ask())?.id, 'key_1');
+    assert.equal((await ask())?.id, 'key_1');
+    assert.equal((await ask())?.id, 'key_1');
+    assert.equal(backing.lookups(), 1);
+
+    // Revoked on this replica: invalidate() forgets what the connection proved.
+    keys.set(hex, { ...stored, revokedAt: new Date().toISOString() });
+    service.invalidate();
+    assert.equal(await ask(), undefined, 'refused at once after invalidate()');
+    assert.equal(backing.lookups(), 2);
+
+    // Revoked on another replica: refused once the cached answer's TTL has passed.
+    keys.set(hex, stored);
+    now += 1_001; // past the refusal's 1 s negative TTL
+    assert.equal((await ask())?.id, 'key_1');
+    assert.equal((await ask())?.id, 'key_1');
+    keys.set(hex, { ...stored, revokedAt: new Date().toISOString() });
+    now += 4_999;
+    assert.equal((await ask())?.id, 'key_1', 'still within the TTL');
+    now += 2;
+    assert.equal(await ask(), undefined, 'refused after the TTL');
+
+    // A store attached afresh (the database reopened) is asked again.
+    keys.set(hex, stored);
+    now += 1_001;
+    assert.equal((await ask())?.id, 'key_1');
+    assert.equal((await ask())?.id, 'key_1');
+    service.attachStore(mapStore(new Map()).store);
+    assert.equal(await ask(), undefined, 'the new store does not know the key');
+  });
 });

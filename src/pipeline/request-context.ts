@@ -74,6 +74,11 @@ export interface RequestContext {
   readonly startedAt: number;
   readonly startTime: number;
   readonly headers: IncomingHttpHeaders;
+  /**
+   * The client's connection (node:http: its socket), for what is remembered per connection (the
+   * key it proved: keys/key-service.ts). Absent where there is none (tests, internal calls).
+   */
+  readonly connection?: object;
   readonly body: Record<string, unknown>;
   /** Aborted when the client disconnects; reaches every upstream call. */
   readonly signal: RequestSignal;

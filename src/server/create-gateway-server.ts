@@ -142,6 +142,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         startedAt: Date.now(),
         startTime,
         headers: request.headers,
+        connection: request.socket,
         body: body as Record<string, unknown>,
         signal: abort,
         sink,

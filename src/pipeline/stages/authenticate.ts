@@ -99,7 +99,7 @@ export function createAuthenticateStage(deps: AuthenticateDeps): Stage {
     if (!deps.required) return next();
     const secret = presentedKey(context.headers);
     if (secret === undefined) return Promise.reject(missingKey());
-    const found = deps.keys.authenticateNow(secret);
+    const found = deps.keys.authenticateNow(secret, context.connection);
     if (found instanceof Promise) return found.then((key) => admit(context, key, next));
     return admit(context, found, next);
   };
