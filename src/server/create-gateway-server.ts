@@ -13,7 +13,7 @@ import { openAISurface } from '../surfaces/openai/index.js';
 import { publishRequestFinished } from '../telemetry/events.js';
 import { createResponseSink } from './create-response-sink.js';
 import { handleAdminProviders } from './handle-admin-providers.js';
-import { readJsonBody } from './read-json-body.js';
+import { bodyNotBuffered, readJsonBody, takeJsonBody } from './read-json-body.js';
 
 export interface GatewayServerOptions {
   host: string;
@@ -62,6 +62,9 @@ const apiRoutes = new Map<string, ApiRoute>([
   ['/v1/messages', { surface: anthropicSurface, operation: 'chat' }],
   ['/v1/messages/count_tokens', { surface: anthropicSurface, operation: 'count-tokens' }],
 ]);
+
+/** Awaited by a request's handler to let Node's parser push the body of the same read (takeJsonBody). */
+const bodyArrival = Promise.resolve();
 
 function sendJson(
   response: ServerResponse,
@@ -131,7 +134,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
           { headers: { connection: 'close' } },
         );
       }
-      const body = await readJsonBody(request, options.bodyLimitBytes);
+      // One microtask, and a body that came with its headers is in the request's buffer.
+      await bodyArrival;
+      let body = takeJsonBody(request, options.bodyLimitBytes);
+      if (body === bodyNotBuffered) body = await readJsonBody(request, options.bodyLimitBytes);
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
       }

@@ -8,7 +8,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../core/index.js';
-import { readJsonBody } from './read-json-body.js';
+import { bodyNotBuffered, readJsonBody, takeJsonBody } from './read-json-body.js';
 
 /** A request stream with these headers; the test writes its body (and ends it, or not). */
 function fakeRequest(headers: Record<string, string>): PassThrough & IncomingMessage {
@@ -26,6 +26,7 @@ const settledWithin = <T>(promise: Promise<T>, ms: number): Promise<T | 'pending
  */
 async function overHttp(
   write: (socket: ReturnType<typeof connect>, body: string) => void,
+  read: (request: IncomingMessage) => Promise<unknown> = (request) => readJsonBody(request, 1024),
 ): Promise<{ body: unknown; listenedForData: boolean; ended: boolean }> {
   let seen: { body: unknown; listenedForData: boolean } | undefined;
   let ended = false;
@@ -39,7 +40,7 @@ async function overHttp(
       },
     });
     request.once('end', () => (ended = true));
-    readJsonBody(request, 1024).then(
+    read(request).then(
       (body) => {
         seen = { body, listenedForData };
         setTimeout(() => response.end('ok'), 10);
@@ -75,6 +76,33 @@ describe('readJsonBody', () => {
     assert.deepEqual(seen.body, { model: 'm', messages: [{ role: 'user', content: 'héllo' }] });
     assert.equal(seen.listenedForData, false);
     assert.equal(seen.ended, true, 'the request still ends');
+  });
+
+  it("has the whole body one microtask after the request event (the server's handler), not a later one", async () => {
+    const taken: unknown[] = [];
+    // As the gateway's handler reads: one microtask, the buffer, else the reader.
+    const asTheServerDoes = async (request: IncomingMessage) => {
+      await Promise.resolve();
+      const body = takeJsonBody(request, 1024);
+      taken.push(body);
+      return body === bodyNotBuffered ? readJsonBody(request, 1024) : body;
+    };
+    const expected = { model: 'm', messages: [{ role: 'user', content: 'héllo' }] };
+    const withHeaders = await overHttp(
+      (socket, text) => socket.write(head(text) + text),
+      asTheServerDoes,
+    );
+    assert.deepEqual(taken[0], expected);
+    assert.deepEqual(withHeaders.body, expected);
+    assert.equal(withHeaders.listenedForData, false);
+    assert.equal(withHeaders.ended, true, 'the request still ends');
+    const later = await overHttp((socket, text) => {
+      socket.write(head(text));
+      setTimeout(() => socket.write(text), 30);
+    }, asTheServerDoes);
+    assert.equal(taken[1], bodyNotBuffered);
+    assert.deepEqual(later.body, expected);
+    assert.equal(later.ended, true);
   });
 
   it('reads a body that comes after its headers as it arrives', async () => {

@@ -85,7 +85,8 @@ function bufferedBody(request: IncomingMessage, declared: number): Buffer | unde
   return buffer;
 }
 
-export async function readJsonBody(request: IncomingMessage, limitBytes: number): Promise<unknown> {
+/** The Content-Length of a request (NaN without one), refused at once when over the limit. */
+function declaredLength(request: IncomingMessage, limitBytes: number): number {
   // Node's parser has checked the header (digits only, one value); absent → NaN (chunked body).
   const declared = Number(request.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limitBytes) {
@@ -94,16 +95,10 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
       `Request body of ${declared} bytes exceeds the limit of ${limitBytes} bytes.`,
     );
   }
-  // Called from the server's 'request' event, which Node's parser emits at the end of the
-  // headers, before it goes on to the body in the same read. One microtask later the body of that
-  // read has been pushed into the request: a body that came with its headers (nearly every request) is then in
-  // the request's buffer and is taken from it, without switching the stream to flowing mode (a
-  // tick, then 'data' events and the listeners that follow them; the body's read at 1,000 req/s
-  // went from 18–20 to 15–17 µs, BENCHMARKS.md, seventeenth session). The rest is read as it comes.
-  await Promise.resolve();
-  const bytes =
-    (Number.isFinite(declared) ? bufferedBody(request, declared) : undefined) ??
-    (await readBody(request, limitBytes, declared));
+  return declared;
+}
+
+function parseJsonBody(bytes: Buffer): unknown {
   const text = bytes.toString('utf8');
   if (!hasContent(text)) {
     throw new GatewayError('invalid_json', 'The request body is empty; expected a JSON object.');
@@ -116,4 +111,32 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
       `We could not parse the JSON body of your request: ${(error as Error).message}.`,
     );
   }
+}
+
+/** What takeJsonBody answers for a body that is not all in the request's buffer. */
+export const bodyNotBuffered: unique symbol = Symbol('body not buffered');
+
+/**
+ * The parsed body, if it is all in the request's buffer now; `bodyNotBuffered` otherwise (then
+ * readJsonBody reads it). Call it one microtask after the server's 'request' event: Node's parser
+ * emits that event at the end of the headers, before it goes on to the body in the same read, and
+ * one microtask later the body of that read has been pushed into the request. A body that came
+ * with its headers (nearly every request) is then taken from the buffer, without switching the
+ * stream to flowing mode (a tick, then 'data' events and the listeners that follow them; the
+ * body's read at 1,000 req/s went from 18–20 to 15–17 µs, BENCHMARKS.md, seventeenth session).
+ * Synchronous, so that the server's handler waits one microtask, not an async reader's two hops.
+ */
+export function takeJsonBody(request: IncomingMessage, limitBytes: number): unknown {
+  const declared = declaredLength(request, limitBytes);
+  const bytes = Number.isFinite(declared) ? bufferedBody(request, declared) : undefined;
+  return bytes === undefined ? bodyNotBuffered : parseJsonBody(bytes);
+}
+
+/** Reads the body (taken from the buffer when it is all there, else as it comes) and parses it. */
+export async function readJsonBody(request: IncomingMessage, limitBytes: number): Promise<unknown> {
+  const declared = declaredLength(request, limitBytes);
+  await Promise.resolve();
+  const taken = takeJsonBody(request, limitBytes);
+  if (taken !== bodyNotBuffered) return taken;
+  return parseJsonBody(await readBody(request, limitBytes, declared));
 }
