@@ -214,7 +214,7 @@ describe('trace writer and spool', () => {
 
   it('a backlog over the memory bound goes to the spool a part per turn, not in one block', async () => {
     let decoded = 0;
-    const counting: TraceRowCodec<string> = {
+    const counting: TraceRowCodec<Buffer> = {
       ...copyTextParts,
       decode: (part) => {
         decoded += 1;

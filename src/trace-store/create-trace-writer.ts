@@ -68,9 +68,16 @@ export const recordParts: TraceRowCodec<readonly TraceRecord[]> = {
     insertTraces(database, parts.length === 1 ? parts[0]! : parts.flat()),
 };
 
-/** Embedded PGlite: a part waits as its COPY text and goes into the COPY as it is. */
-export const copyTextParts: TraceRowCodec<string> = {
-  encode: copyRows,
+/**
+ * Embedded PGlite: a part waits as its COPY text's UTF-8 bytes, outside the JS heap, and goes into
+ * the COPY as it is. As a string (until the eighteenth session) up to a flush interval of text
+ * (~0.5 MB at 1,000 req/s) was live young-generation data that every scavenge copied, and promoted
+ * after two: ~85 % of what scavenges copied and nearly all they promoted at 1,000 req/s (survived
+ * ~520 KB and promoted ~440 KB per scavenge, against ~70 and ~20 KB with traces off; BENCHMARKS.md,
+ * eighteenth session). A Buffer is one small object there; its bytes are freed with it.
+ */
+export const copyTextParts: TraceRowCodec<Buffer> = {
+  encode: (records) => Buffer.from(copyRows(records)),
   decode: parseCopyRows,
   insert: insertCopyParts,
 };

@@ -7,6 +7,9 @@ export interface QueryResult<Row> {
   rows: Row[];
 }
 
+/** A piece of a COPY's text: a string, or its UTF-8 bytes (held off the JS heap). */
+export type CopyPart = string | Uint8Array;
+
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   /** Parameterised query ($1, $2, …). */
@@ -20,10 +23,10 @@ export interface Database {
   withConnection<T>(work: (connection: Database) => Promise<T>): Promise<T>;
   /**
    * Embedded PGlite only: runs `sql`, a `COPY … FROM '/dev/blob'` statement, over `parts` (COPY's
-   * text format, read one after the other as one text), as one statement: every row lands or none
-   * does.
+   * text format, as text or its UTF-8 bytes, read one after the other as one text), as one
+   * statement: every row lands or none does.
    */
-  copyFrom?(sql: string, parts: readonly string[]): Promise<void>;
+  copyFrom?(sql: string, parts: readonly CopyPart[]): Promise<void>;
   /**
    * Embedded PGlite only: `listener` is called once if the process serving the database ends
    * without being closed (it crashed, or was killed). The object then refuses every statement; its

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTraceTarget, type TraceTarget } from '../../test/helpers/trace-database.js';
 import { traceRecord } from '../../test/helpers/trace-record.js';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
+import { copyTextParts } from './create-trace-writer.js';
 import type { Database } from './database.js';
 import {
   columnFragments,
@@ -299,8 +300,23 @@ for (const kind of ['postgres', 'pglite'] as const) {
       });
     }
 
+    if (kind === 'pglite') {
+      it('queues COPY text as its UTF-8 bytes (off the JS heap), which read back as the records', () => {
+        const rows = [
+          record({ feature: 'bytes', promptText: 'héllo ✓ 😀, tab\there' }),
+          record({ feature: 'bytes' }),
+        ];
+        const part = copyTextParts.encode(rows);
+        assert.ok(Buffer.isBuffer(part));
+        assert.equal(part.toString('utf8'), copyRows(rows));
+        assert.deepEqual(copyTextParts.decode(part), parseCopyRows(copyRows(rows)));
+        assert.equal(copyTextParts.decode(part)[0]?.promptText, 'héllo ✓ 😀, tab\there');
+      });
+    }
+
     it('stores rows queued in their statement form (parts) as the records would be stored, odd values included', async () => {
-      // PostgreSQL: the INSERT's array-literal fragments; PGlite: COPY text.
+      // PostgreSQL: the INSERT's array-literal fragments; PGlite: COPY text, as the writer queues
+      // it (its UTF-8 bytes, copyTextParts) and as a string.
       const insertParts = (records: TraceRecord[]) =>
         kind === 'postgres'
           ? insertColumnParts(
@@ -309,7 +325,9 @@ for (const kind of ['postgres', 'pglite'] as const) {
             )
           : insertCopyParts(
               database,
-              records.map((one) => copyRows([one])),
+              records.map((one, index) =>
+                index % 2 === 1 ? copyTextParts.encode([one]) : copyRows([one]),
+              ),
             );
       const plain = record({ feature: 'parts-path' });
       const odd = record({
@@ -350,7 +368,7 @@ for (const kind of ['postgres', 'pglite'] as const) {
         assert.deepEqual(calls, ['copy'], 'fresh parts are one COPY');
         calls.length = 0;
         await insertCopyParts(spy, [
-          copyRows([first[1]!]),
+          copyTextParts.encode([first[1]!]),
           copyRows([record({ feature: 'parts-replay' })]),
         ]);
         assert.deepEqual(calls, ['copy', 'insert'], 'a duplicate sends the rows to the INSERT');

@@ -14,7 +14,7 @@
 
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
-import type { Database } from './database.js';
+import type { CopyPart, Database } from './database.js';
 
 type Column = readonly [
   name: string,
@@ -224,7 +224,11 @@ export function parseCopyRow(line: string): TraceRecord {
 }
 
 /** The records of copyRows' text (each line back through parseCopyRow). */
-export function parseCopyRows(text: string): TraceRecord[] {
+export function parseCopyRows(part: CopyPart): TraceRecord[] {
+  const text =
+    typeof part === 'string'
+      ? part
+      : Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8');
   const lines = text.split('\n');
   // copyRows ends every line, the last one too: the final element is empty.
   lines.pop();
@@ -396,7 +400,10 @@ export async function insertTraces(
  * waited in the writer's queue): one COPY of the parts as they are. A refused COPY (a duplicate
  * request_id: a replay) goes through the INSERT, from the records the rows parse back into.
  */
-export async function insertCopyParts(database: Database, parts: readonly string[]): Promise<void> {
+export async function insertCopyParts(
+  database: Database,
+  parts: readonly CopyPart[],
+): Promise<void> {
   if (parts.length === 0) return;
   if (!database.copyFrom) {
     await insertTraces(database, parts.flatMap(parseCopyRows));

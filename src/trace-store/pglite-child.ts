@@ -104,7 +104,9 @@ async function main(): Promise<void> {
           const result = await lite.query(request.sql, request.params);
           send({ id: request.id, rows: result.rows });
         } else if (request.op === 'copy') {
-          await lite.query(request.sql, [], { blob: new Blob(request.parts as string[]) });
+          await lite.query(request.sql, [], {
+            blob: new Blob(request.parts as ConstructorParameters<typeof Blob>[0]),
+          });
           send({ id: request.id, rows: [] });
         } else if (request.op === 'exec') {
           await lite.exec(request.sql);

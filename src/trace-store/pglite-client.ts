@@ -16,12 +16,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database, QueryResult } from './database.js';
+import type { CopyPart, Database, QueryResult } from './database.js';
 
 export type PgliteRequest =
   | { id: number; op: 'query'; sql: string; params: unknown[] }
   | { id: number; op: 'exec'; sql: string }
-  | { id: number; op: 'copy'; sql: string; parts: readonly string[] }
+  // Parts as bytes cross the IPC channel as bytes (advanced serialization).
+  | { id: number; op: 'copy'; sql: string; parts: readonly CopyPart[] }
   | { id: number; op: 'close' };
 
 export interface PgliteReply {

@@ -11,7 +11,13 @@
 
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { openDatabase, runMigrations, type Database, type Migration } from './database.js';
+import {
+  openDatabase,
+  runMigrations,
+  type CopyPart,
+  type Database,
+  type Migration,
+} from './database.js';
 import { lockPgliteDir } from './pglite-lock.js';
 
 export interface EmbeddedDatabaseOptions {
@@ -118,7 +124,7 @@ export async function openSharedEmbeddedDatabase(
     withConnection: (work) => work(handle),
     ...(copyFrom
       ? {
-          copyFrom: (sql: string, parts: readonly string[]) =>
+          copyFrom: (sql: string, parts: readonly CopyPart[]) =>
             closed ? refused() : copyFrom(sql, parts),
         }
       : {}),
