@@ -16,9 +16,16 @@ import {
   createTraceWriter,
   recordParts,
   type TraceRowCodec,
+  unpackFragments,
 } from './create-trace-writer.js';
 import type { Database } from './database.js';
-import { rowsPerTurn } from './insert-traces.js';
+import {
+  columnFragments,
+  copyRows,
+  parseColumnFragments,
+  parseCopyRows,
+  rowsPerTurn,
+} from './insert-traces.js';
 import { createTraceSpool } from './trace-spool.js';
 
 /** A row written now (the writer's tests count rows; the values do not matter). */
@@ -211,6 +218,27 @@ describe('trace writer and spool', () => {
       }
     });
   }
+
+  it('queued parts hold their text as UTF-8 bytes (off the JS heap) that read back as the rows', () => {
+    const rows = [
+      traceRecord({
+        promptText: 'héllo ✓ 😀 "quoted" back\\slash {braces}',
+        session: 'lone \ud800 x',
+      }),
+      traceRecord({ session: 'tab\there, new\nline' }),
+    ];
+    // Lone surrogates become U+FFFD in UTF-8, as they do in either statement's text.
+    const wellFormed = (text: string) => text.replace(/[\ud800-\udfff]/gu, '\ufffd');
+    const packed = columnParts.encode(rows);
+    assert.ok(Buffer.isBuffer(packed.bytes));
+    const fragments = columnFragments(rows).map(wellFormed);
+    assert.deepEqual(unpackFragments(packed), fragments);
+    assert.deepEqual(columnParts.decode(packed), parseColumnFragments(fragments));
+    const copy = copyTextParts.encode(rows);
+    assert.ok(Buffer.isBuffer(copy));
+    assert.equal(copy.toString('utf8'), wellFormed(copyRows(rows)));
+    assert.deepEqual(copyTextParts.decode(copy), parseCopyRows(wellFormed(copyRows(rows))));
+  });
 
   it('a backlog over the memory bound goes to the spool a part per turn, not in one block', async () => {
     let decoded = 0;

@@ -82,11 +82,40 @@ export const copyTextParts: TraceRowCodec<Buffer> = {
   insert: insertCopyParts,
 };
 
-/** PostgreSQL: a part waits as its columns' array-literal fragments, joined into the batch's. */
-export const columnParts: TraceRowCodec<readonly string[]> = {
-  encode: columnFragments,
-  decode: parseColumnFragments,
-  insert: insertColumnParts,
+/** A part's column fragments as one run of UTF-8 bytes and each fragment's length in characters. */
+export interface PackedFragments {
+  bytes: Buffer;
+  lengths: Uint32Array;
+}
+
+/** The fragments a part was packed from (the text's UTF-8 round trip keeps every length). */
+export function unpackFragments(part: PackedFragments): string[] {
+  const text = part.bytes.toString('utf8');
+  const fragments = new Array<string>(part.lengths.length);
+  let start = 0;
+  for (let column = 0; column < part.lengths.length; column += 1) {
+    const end = start + part.lengths[column]!;
+    fragments[column] = text.slice(start, end);
+    start = end;
+  }
+  return fragments;
+}
+
+/**
+ * PostgreSQL: a part waits as its columns' array-literal fragments, joined into the batch's at
+ * insert time; packed as UTF-8 bytes outside the JS heap while they wait, for the reason
+ * copyTextParts gives.
+ */
+export const columnParts: TraceRowCodec<PackedFragments> = {
+  encode: (records) => {
+    const fragments = columnFragments(records);
+    return {
+      bytes: Buffer.from(fragments.join('')),
+      lengths: Uint32Array.from(fragments, (fragment) => fragment.length),
+    };
+  },
+  decode: (part) => parseColumnFragments(unpackFragments(part)),
+  insert: (database, parts) => insertColumnParts(database, parts.map(unpackFragments)),
 };
 
 export interface TraceWriterOptions<Part = readonly TraceRecord[]> {

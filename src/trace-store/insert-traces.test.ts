@@ -300,20 +300,6 @@ for (const kind of ['postgres', 'pglite'] as const) {
       });
     }
 
-    if (kind === 'pglite') {
-      it('queues COPY text as its UTF-8 bytes (off the JS heap), which read back as the records', () => {
-        const rows = [
-          record({ feature: 'bytes', promptText: 'héllo ✓ 😀, tab\there' }),
-          record({ feature: 'bytes' }),
-        ];
-        const part = copyTextParts.encode(rows);
-        assert.ok(Buffer.isBuffer(part));
-        assert.equal(part.toString('utf8'), copyRows(rows));
-        assert.deepEqual(copyTextParts.decode(part), parseCopyRows(copyRows(rows)));
-        assert.equal(copyTextParts.decode(part)[0]?.promptText, 'héllo ✓ 😀, tab\there');
-      });
-    }
-
     it('stores rows queued in their statement form (parts) as the records would be stored, odd values included', async () => {
       // PostgreSQL: the INSERT's array-literal fragments; PGlite: COPY text, as the writer queues
       // it (its UTF-8 bytes, copyTextParts) and as a string.
