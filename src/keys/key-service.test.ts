@@ -34,24 +34,30 @@ const secret = 'sy-0123456789abcdefghijklmnopqrstuv';
 const hex = hashKeySecret(secret).toString('hex');
 const stored: VirtualKey = { id: 'key_1', user: 'alice', prefix: 'sy-0123', source: 'database' };
 
+/** A key service over one database key (`stored`), a 5 s cache TTL and a clock the test moves. */
+function databaseKeyService() {
+  const clock = { now: 1_000 };
+  const keys = new Map([[hex, stored]]);
+  const backing = mapStore(keys);
+  const service = createKeyService({
+    staticKeys: [],
+    store: backing.store,
+    cacheTtlMs: 5_000,
+    now: () => clock.now,
+  });
+  return { clock, keys, backing, service };
+}
+
 describe('key service', () => {
   it('caches a found key for cacheTtlMs, then reads the database again (the revocation bound)', async () => {
-    let now = 1_000;
-    const keys = new Map([[hex, stored]]);
-    const backing = mapStore(keys);
-    const service = createKeyService({
-      staticKeys: [],
-      store: backing.store,
-      cacheTtlMs: 5_000,
-      now: () => now,
-    });
+    const { clock, keys, backing, service } = databaseKeyService();
     assert.equal((await service.authenticate(secret))?.id, 'key_1');
     assert.equal((await service.authenticate(secret))?.id, 'key_1');
     assert.equal(backing.lookups(), 1);
     keys.set(hex, { ...stored, revokedAt: new Date().toISOString() });
-    now += 4_999;
+    clock.now += 4_999;
     assert.equal((await service.authenticate(secret))?.id, 'key_1', 'still cached');
-    now += 2;
+    clock.now += 2;
     assert.equal(await service.authenticate(secret), undefined, 'revoked after the TTL');
   });
 
@@ -160,15 +166,7 @@ describe('key service', () => {
   });
 
   it("forgets a connection's database key when invalidated, re-read after the TTL, or a new store", async () => {
-    let now = 1_000;
-    const keys = new Map([[hex, stored]]);
-    const backing = mapStore(keys);
-    const service = createKeyService({
-      staticKeys: [],
-      store: backing.store,
-      cacheTtlMs: 5_000,
-      now: () => now,
-    });
+    const { clock, keys, backing, service } = databaseKeyService();
     const connection = {};
     const ask = () => service.authenticateNow(secret, connection);
     assert.equal((await ask())?.id, 'key_1');
@@ -184,18 +182,18 @@ describe('key service', () => {
 
     // Revoked on another replica: refused once the cached answer's TTL has passed.
     keys.set(hex, stored);
-    now += 1_001; // past the refusal's 1 s negative TTL
+    clock.now += 1_001; // past the refusal's 1 s negative TTL
     assert.equal((await ask())?.id, 'key_1');
     assert.equal((await ask())?.id, 'key_1');
     keys.set(hex, { ...stored, revokedAt: new Date().toISOString() });
-    now += 4_999;
+    clock.now += 4_999;
     assert.equal((await ask())?.id, 'key_1', 'still within the TTL');
-    now += 2;
+    clock.now += 2;
     assert.equal(await ask(), undefined, 'refused after the TTL');
 
     // A store attached afresh (the database reopened) is asked again.
     keys.set(hex, stored);
-    now += 1_001;
+    clock.now += 1_001;
     assert.equal((await ask())?.id, 'key_1');
     assert.equal((await ask())?.id, 'key_1');
     service.attachStore(mapStore(new Map()).store);

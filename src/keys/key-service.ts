@@ -116,7 +116,7 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
   const cache = new Map<string, CacheEntry>();
   const pending = new Map<string, Promise<VirtualKey | undefined>>();
   // Clients keep their connections and send the same key on each request: hashing it every time was
-  // ~8 µs of the gateway's time before the upstream call at 1,000 req/s (SHA-256 through OpenSSL,
+  // 7–9 µs of the gateway's time before the upstream call at 1,000 req/s (SHA-256 through OpenSSL,
   // then the digest compare, on cold caches; BENCHMARKS.md, eighteenth session). Per connection,
   // so a comparison only ever involves a secret sent on the same connection; only keys that were
   // found are remembered (a refused secret is hashed every time); held while the connection lives.

@@ -16,7 +16,7 @@ let next = idsPerFill;
 const variantDigits = '89ab';
 const hexBytes = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
-// The first 14 characters (`tttttttt-tttt-7`) of the last millisecond's ids.
+// The first 15 characters (`tttttttt-tttt-7`) of the last millisecond's ids.
 let lastMs = Number.NaN;
 let lastTimeHead = '';
 
