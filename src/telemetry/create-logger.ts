@@ -51,8 +51,8 @@ export function createIsoTime(): () => string {
  * thread's CPU under max-rate load, at 16 KB 1.0 % (CPU profiles, chat at max rate). maxWrite is
  * raised with it (sonic-boom requires minLength < maxWrite; its default maxWrite is 16 KB). pino
  * flushes the buffer synchronously when the process exits (its exit hook; also on process.exit()
- * after a fatal error); only a hard kill (SIGKILL, out of memory) can lose the last < 100 ms of
- * lines. Asynchronous rather than pino's synchronous default: with a full stdout pipe (a stalled
+ * after a fatal error); only a hard kill (SIGKILL, out of memory) can lose the last < 200 ms of
+ * lines (request lines are held up to 100 ms before they reach it: log-requests.ts). Asynchronous rather than pino's synchronous default: with a full stdout pipe (a stalled
  * log collector) sonic-boom's synchronous writes retry by blocking the event loop.
  */
 const bufferedDestination = {

@@ -1,11 +1,12 @@
 // The request log line: written straight to the stream, it is byte for byte the line pino writes
 // for the same fields (same keys, order, escaping, omissions), and pino writes it itself when the
-// logger has anything that could change a line. The lines of one event-loop turn are one write, and
-// a process that exits (or crashes) in that turn still writes them.
+// logger has anything that could change a line. The lines of one event-loop turn are one write (to a
+// buffering destination, pieces of its minimum write, in the order every line was logged), and a
+// process that exits (or crashes) in that turn still writes them.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -255,6 +256,55 @@ describe('request log writes', () => {
     log(record({ requestId: 'd' }), withUsage);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(writes.length, 2);
+  });
+
+  it("hands lines to pino's buffering destination in pieces of its minimum write, in logged order", async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'request-log-'));
+    const file = join(directory, 'log.ndjson');
+    try {
+      const destination = pino.destination({ dest: file, sync: false, minLength: 4096 });
+      await new Promise((resolve) => destination.once('ready', resolve));
+      // Counts what reaches the destination's own write (the holder wraps this one).
+      let writes = 0;
+      const write = destination.write.bind(destination);
+      destination.write = (text: string) => {
+        writes += 1;
+        return write(text);
+      };
+      const logger = pino({ base: { service: 'switchyard' } }, destination);
+      const log = createRequestLogger(logger);
+      const ids: string[] = [];
+      for (let index = 0; index < 60; index += 1) {
+        ids.push(`r${index}`);
+        log(record({ requestId: `r${index}` }), withUsage);
+        if (index === 29) {
+          // Another line in the middle: it must come after the 30 request lines before it.
+          logger.warn('between');
+          ids.push('between');
+        }
+      }
+      const requestWritesBefore = writes;
+      destination.flushSync();
+      const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+      const logged = lines.map((line) => {
+        const parsed = JSON.parse(line) as { requestId?: string; msg: string };
+        return parsed.requestId ?? parsed.msg;
+      });
+      assert.deepEqual(logged, ids);
+      // 60 lines of ~500 bytes in pieces of ≥ 4 KB (+1 for the warn line, +1 for the lines before it).
+      assert.ok(requestWritesBefore <= 10, `${requestWritesBefore} writes for 60 lines`);
+      // A line alone is handed over and written within the hold (100 ms), with nothing else logged.
+      log(record({ requestId: 'alone' }), withUsage);
+      let alone = false;
+      for (let wait = 0; wait < 50 && !alone; wait += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        alone = (await readFile(file, 'utf8')).includes('"requestId":"alone"');
+      }
+      assert.ok(alone, 'the held line reached the file on its own');
+      destination.end();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   for (const how of ['exit', 'throw'] as const) {

@@ -141,6 +141,125 @@ function flushOnExit(): void {
   });
 }
 
+/** pino's own destination (sonic-boom): buffers what it is given and writes once it holds `minLength`. */
+interface BufferingStream {
+  write(text: string): unknown;
+  flush(callback?: ((error?: Error) => void) | null): void;
+  flushSync(): void;
+  end(): void;
+  minLength: number;
+}
+
+function isBufferingStream(stream: object): stream is BufferingStream {
+  const candidate = stream as Partial<Record<keyof BufferingStream, unknown>>;
+  return (
+    typeof candidate.write === 'function' &&
+    typeof candidate.flush === 'function' &&
+    typeof candidate.flushSync === 'function' &&
+    typeof candidate.end === 'function' &&
+    typeof candidate.minLength === 'number' &&
+    candidate.minLength > 0
+  );
+}
+
+/** How long request lines may be held before they go to the destination (its own flush: 100 ms). */
+const holdMs = 100;
+
+/**
+ * Request lines held for a buffering destination until they make one of its writes (`minLength`),
+ * or `holdMs` passed, or anything else reaches the destination first. sonic-boom appends each
+ * write to its last pending string and measures that string's UTF-8 length on the next write,
+ * which flattens it: a write per request turned its up-to-16 KB buffer into a new flat copy each
+ * time, ~7 KB of garbage a request at 1,000 req/s, the largest single item of the gateway's
+ * allocation (BENCHMARKS.md, seventeenth and eighteenth sessions). Handed over in `minLength`
+ * pieces, each is written at once. The destination's write, flush, flushSync and end are wrapped
+ * on the instance (pino and sonic-boom call them there) to hand the held lines over first: every
+ * other line, a flush and the exit hook's flushSync keep the order the lines were logged in.
+ */
+class HeldRequestLines {
+  readonly #write: (text: string) => unknown;
+  readonly #flush: () => void;
+  readonly #minLength: number;
+  #lines: string[] = [];
+  #chars = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(stream: BufferingStream) {
+    const write = stream.write.bind(stream);
+    const flush = stream.flush.bind(stream);
+    const flushSync = stream.flushSync.bind(stream);
+    const end = stream.end.bind(stream);
+    this.#write = write;
+    this.#flush = () => flush(null);
+    this.#minLength = stream.minLength;
+    stream.write = (text: string) => {
+      this.release();
+      return write(text);
+    };
+    stream.flush = (callback) => {
+      this.release();
+      flush(callback);
+    };
+    stream.flushSync = () => {
+      this.release();
+      flushSync();
+    };
+    stream.end = () => {
+      this.release();
+      end();
+    };
+  }
+
+  add(line: string): void {
+    this.#lines.push(line);
+    this.#chars += line.length;
+    if (this.#chars >= this.#minLength) {
+      this.release();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.release();
+        try {
+          this.#flush();
+        } catch {
+          // A destroyed destination: see release().
+        }
+      }, holdMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Hands the held lines to the destination as one write. */
+  release(): void {
+    if (this.#lines.length === 0) return;
+    const text = this.#lines.length === 1 ? this.#lines[0]! : this.#lines.join('');
+    this.#lines = [];
+    this.#chars = 0;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    try {
+      this.#write(text);
+    } catch {
+      // A destroyed or failed destination (after the logger was closed): nothing can take the
+      // lines; pino's own write would have thrown here as well.
+    }
+  }
+}
+
+/** One holder per destination, shared by the request loggers writing to it. */
+const heldLines = new WeakMap<BufferingStream, HeldRequestLines>();
+
+function heldLinesFor(stream: BufferingStream): HeldRequestLines {
+  let held = heldLines.get(stream);
+  if (held === undefined) {
+    held = new HeldRequestLines(stream);
+    heldLines.set(stream, held);
+  }
+  return held;
+}
+
 /**
  * Writes the line the pino call would write, byte for byte, straight to the logger's stream: the
  * same level, time, bindings and end as pino's own, without pino's generic per-key loop (which
@@ -187,9 +306,10 @@ export function directRequestWriter(
   // The surface … route fields as JSON, last seen per deployment (bounded: deployments come from the
   // config; a null deployment — nothing served — keeps one entry).
   const routes = new Map<string | null, RouteFields>();
-  // The lines of one event-loop turn go to the stream as one write once the turn's I/O callbacks
-  // are done (setImmediate): pino's destination (sonic-boom) re-measures its whole pending buffer
-  // on every write, so N lines a turn cost it N buffer copies; one joined write costs one.
+  // A buffering destination (pino's own) gets the lines in pieces of its minimum write
+  // (HeldRequestLines). Another stream gets the lines of one event-loop turn as one write once the
+  // turn's I/O callbacks are done (setImmediate).
+  const held = isBufferingStream(stream) ? heldLinesFor(stream) : undefined;
   const pending: string[] = [];
   let joined = false;
   const flush = (exiting?: boolean) => {
@@ -255,6 +375,10 @@ export function directRequestWriter(
       optionalString('error', record.errorCode) +
       optionalString('errorClass', record.errorClass) +
       `,"msg":"request"${internals[endSym] as string}`;
+    if (held !== undefined) {
+      held.add(line);
+      return;
+    }
     if (pending.length === 0) {
       setImmediate(flush);
       if (!joined) {
