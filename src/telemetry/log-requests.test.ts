@@ -296,7 +296,7 @@ describe('request log writes', () => {
       // A line alone is handed over and written within the hold (100 ms), with nothing else logged.
       log(record({ requestId: 'alone' }), withUsage);
       let alone = false;
-      for (let wait = 0; wait < 50 && !alone; wait += 1) {
+      for (let wait = 0; wait < 250 && !alone; wait += 1) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         alone = (await readFile(file, 'utf8')).includes('"requestId":"alone"');
       }
