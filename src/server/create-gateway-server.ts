@@ -13,7 +13,7 @@ import { openAISurface } from '../surfaces/openai/index.js';
 import { publishRequestFinished } from '../telemetry/events.js';
 import { createResponseSink } from './create-response-sink.js';
 import { handleAdminProviders } from './handle-admin-providers.js';
-import { bodyNotBuffered, readJsonBody, takeJsonBody } from './read-json-body.js';
+import { bodyNotBuffered, readArrivingJsonBody, takeJsonBody } from './read-json-body.js';
 
 export interface GatewayServerOptions {
   host: string;
@@ -137,7 +137,9 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       // One microtask, and a body that came with its headers is in the request's buffer.
       await bodyArrival;
       let body = takeJsonBody(request, options.bodyLimitBytes);
-      if (body === bodyNotBuffered) body = await readJsonBody(request, options.bodyLimitBytes);
+      if (body === bodyNotBuffered) {
+        body = await readArrivingJsonBody(request, options.bodyLimitBytes);
+      }
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
       }

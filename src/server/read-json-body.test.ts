@@ -8,7 +8,12 @@ import { connect, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../core/index.js';
-import { bodyNotBuffered, readJsonBody, takeJsonBody } from './read-json-body.js';
+import {
+  bodyNotBuffered,
+  readArrivingJsonBody,
+  readJsonBody,
+  takeJsonBody,
+} from './read-json-body.js';
 
 /** A request stream with these headers; the test writes its body (and ends it, or not). */
 function fakeRequest(headers: Record<string, string>): PassThrough & IncomingMessage {
@@ -85,7 +90,7 @@ describe('readJsonBody', () => {
       await Promise.resolve();
       const body = takeJsonBody(request, 1024);
       taken.push(body);
-      return body === bodyNotBuffered ? readJsonBody(request, 1024) : body;
+      return body === bodyNotBuffered ? readArrivingJsonBody(request, 1024) : body;
     };
     const expected = { model: 'm', messages: [{ role: 'user', content: 'héllo' }] };
     const withHeaders = await overHttp(

@@ -118,10 +118,10 @@ export const bodyNotBuffered: unique symbol = Symbol('body not buffered');
 
 /**
  * The parsed body, if it is all in the request's buffer now; `bodyNotBuffered` otherwise (then
- * readJsonBody reads it). Call it one microtask after the server's 'request' event: Node's parser
- * emits that event at the end of the headers, before it goes on to the body in the same read, and
- * one microtask later the body of that read has been pushed into the request. A body that came
- * with its headers (nearly every request) is then taken from the buffer, without switching the
+ * readArrivingJsonBody reads it). Call it one microtask after the server's 'request' event: Node's
+ * parser emits that event at the end of the headers, before it goes on to the body in the same
+ * read, and one microtask later the body of that read has been pushed into the request. A body that
+ * came with its headers (nearly every request) is then taken from the buffer, without switching the
  * stream to flowing mode (a tick, then 'data' events and the listeners that follow them; the
  * body's read at 1,000 req/s went from 18–20 to 15–17 µs, BENCHMARKS.md, seventeenth session).
  * Synchronous, so that the server's handler waits one microtask, not an async reader's two hops.
@@ -132,11 +132,18 @@ export function takeJsonBody(request: IncomingMessage, limitBytes: number): unkn
   return bytes === undefined ? bodyNotBuffered : parseJsonBody(bytes);
 }
 
+/** Reads and parses a body that takeJsonBody did not find buffered, as it arrives. */
+export async function readArrivingJsonBody(
+  request: IncomingMessage,
+  limitBytes: number,
+): Promise<unknown> {
+  return parseJsonBody(await readBody(request, limitBytes, declaredLength(request, limitBytes)));
+}
+
 /** Reads the body (taken from the buffer when it is all there, else as it comes) and parses it. */
 export async function readJsonBody(request: IncomingMessage, limitBytes: number): Promise<unknown> {
-  const declared = declaredLength(request, limitBytes);
+  declaredLength(request, limitBytes);
   await Promise.resolve();
   const taken = takeJsonBody(request, limitBytes);
-  if (taken !== bodyNotBuffered) return taken;
-  return parseJsonBody(await readBody(request, limitBytes, declared));
+  return taken !== bodyNotBuffered ? taken : readArrivingJsonBody(request, limitBytes);
 }
