@@ -19,10 +19,11 @@ const usage = `usage: npm run bench -- [options]
   --quick               short runs (CI smoke: well-formed numbers, not meaningful ones)
   --scenario NAME       run only this scenario (repeatable; known: ${allScenarios.map((s) => s.name).join(', ')})
   --rates LIST          fixed rates in req/s (default 200,1000)
-  --duration S          measured seconds per target and fixed rate (default 6; --quick 0.3)
-  --max-duration S      seconds per target at max rate (default 6; --quick 0.3)
+  --duration S          measured seconds per target and fixed rate (default 12; --quick 0.3)
+  --max-duration S      seconds per target at max rate (default 12; --quick 0.3)
   --rounds N            split each of those into N rounds, the targets in turn within each
-                        round, and pool each target's rounds (default 3; --quick 1)
+                        round (in reverse order every other round), and pool each target's
+                        rounds (default 6; --quick 1)
   --prime S             seconds of unrecorded max-rate load per target and scenario before the
                         measured runs (default 3; --quick 0.2; 0 turns it off)
   --connections N       connections of the max-rate runs (default 32)
@@ -91,13 +92,13 @@ const rates = (values.rates ?? '200,1000')
   .map((text) => positive(text.trim(), 0, '--rates'));
 const settings: BenchSettings = {
   rates,
-  fixedDurationMs: positive(values.duration, quick ? 0.3 : 6, '--duration') * 1000,
+  fixedDurationMs: positive(values.duration, quick ? 0.3 : 12, '--duration') * 1000,
   warmupMs: quick ? 100 : 1000,
   primeMs: primeSeconds(values.prime, quick ? 0.2 : 3) * 1000,
-  maxDurationMs: positive(values['max-duration'], quick ? 0.3 : 6, '--max-duration') * 1000,
+  maxDurationMs: positive(values['max-duration'], quick ? 0.3 : 12, '--max-duration') * 1000,
   maxConnections: Math.round(positive(values.connections, 32, '--connections')),
   settleMs: quick ? 20 : 300,
-  rounds: Math.round(positive(values.rounds, quick ? 1 : 3, '--rounds')),
+  rounds: Math.round(positive(values.rounds, quick ? 1 : 6, '--rounds')),
   sendClock,
 };
 

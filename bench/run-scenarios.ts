@@ -23,6 +23,7 @@ import {
   compareFixed,
   compareMax,
   targetNames,
+  targetsInRound,
   type FixedComparison,
   type MaxComparison,
   type TargetName,
@@ -48,9 +49,10 @@ export interface BenchSettings {
   settleMs: number;
   /**
    * Each fixed rate and the max rate run as this many rounds, the three targets in turn within
-   * each round (emulator, bare proxy, gateway, emulator, …), each round a 1/rounds share of the
-   * duration; a target's rounds are pooled. A host whose background load drifts over a minute
-   * then loads all three alike, where one block per target gave it to whichever ran then.
+   * each round, in reverse order every other round (targetsInRound: emulator, bare proxy, gateway,
+   * gateway, bare proxy, emulator, …), each round a 1/rounds share of the duration; a target's
+   * rounds are pooled. A host whose background load drifts over a minute then loads all three
+   * alike, where one block per target gave it to whichever ran then.
    */
   rounds: number;
   /** What wakes the fixed-rate generator for each send (FixedRateOptions.sendClock). */
@@ -214,7 +216,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
         const cpu = perTarget(createCpuTally);
         const gatewayGc = noGcPauses();
         for (let round = 1; round <= settings.rounds; round++) {
-          for (const name of targetNames) {
+          for (const name of targetsInRound(round)) {
             progress(`${scenario.name} · ${rate} req/s fixed · ${name}${roundLabel(round)} …`);
             const pid = childOf(targets, name).pid;
             // Before the CPU snapshot: rendering /metrics is not the round's work.
@@ -264,7 +266,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<Scenar
         return totalMs === undefined ? undefined : { totalMs, mainThreadMs: undefined };
       };
       for (let round = 1; round <= settings.rounds; round++) {
-        for (const name of targetNames) {
+        for (const name of targetsInRound(round)) {
           progress(
             `${scenario.name} · max rate (${settings.maxConnections} connections) · ${name}${roundLabel(round)} …`,
           );

@@ -8,6 +8,17 @@ import { round } from '../load/summarize-latencies.js';
 export type TargetName = 'emulator' | 'bare-proxy' | 'gateway';
 export const targetNames: readonly TargetName[] = ['emulator', 'bare-proxy', 'gateway'];
 
+/**
+ * The order of the targets in round `round` (1-based): as `targetNames` in odd rounds, reversed in
+ * even ones (emulator, bare proxy, gateway, gateway, bare proxy, emulator, …). With one order
+ * every round, the gateway always ran right after the bare proxy and a drift of the host's load
+ * within a round always fell on the same side; alternating, each target runs first, in the middle
+ * and last alike over two rounds, and the gateway and the bare proxy follow each other both ways.
+ */
+export function targetsInRound(round: number): readonly TargetName[] {
+  return round % 2 === 1 ? targetNames : [...targetNames].reverse();
+}
+
 /** 'n/a' when the bare proxy added no measurable latency (noise), so no ratio means anything. */
 export type Verdict = 'pass' | 'fail' | 'n/a';
 
