@@ -1,6 +1,5 @@
 // Fault injection through the API and the /_emulator control routes, seen by the openai SDK.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { startEmulator } from './index.js';
@@ -244,50 +243,6 @@ describe('faults', () => {
     assert.ok(headersAt >= 55, `headers after ${headersAt}ms`);
     assert.ok((times[0] ?? 0) >= 110, `first chunk after ${times[0]}ms`);
     assert.ok((times.at(-1) ?? 0) - (times[0] ?? 0) >= 15 * (times.length - 1) - 5);
-  });
-
-  /** The stream's body as the HTTP chunks it was written in (chunked transfer encoding, raw TCP). */
-  const rawChunks = (): Promise<string[]> =>
-    new Promise((resolve, reject) => {
-      const body = JSON.stringify({ model: 'm', messages, stream: true });
-      const { port } = new URL(emulator.url);
-      const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write(
-          `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n` +
-            `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
-        );
-      });
-      let raw = '';
-      socket.setEncoding('latin1');
-      socket.on('data', (piece: string) => (raw += piece));
-      socket.on('error', reject);
-      socket.on('end', () => {
-        let rest = raw.slice(raw.indexOf('\r\n\r\n') + 4);
-        const chunks: string[] = [];
-        for (;;) {
-          const lineEnd = rest.indexOf('\r\n');
-          const size = Number.parseInt(rest.slice(0, lineEnd), 16);
-          if (!(size > 0)) break;
-          chunks.push(rest.slice(lineEnd + 2, lineEnd + 2 + size));
-          rest = rest.slice(lineEnd + 2 + size + 2);
-        }
-        resolve(chunks);
-      });
-    });
-
-  test('a stream with no delay or fault leaves in one write; a delayed one a write per event', async () => {
-    const instant = await rawChunks();
-    assert.equal(instant.length, 1, `chunks: ${JSON.stringify(instant)}`);
-    assert.ok(instant[0]!.startsWith('data: {'), instant[0]);
-    assert.ok(instant[0]!.endsWith('data: [DONE]\n\n'), instant[0]);
-    const events = instant[0]!.split('\n\n').filter(Boolean);
-    assert.ok(events.length >= 8, `events: ${events.length}`);
-
-    emulator.setFaults({ chunkDelayMs: 1 });
-    const delayed = await rawChunks();
-    // The same events, each in its own chunk.
-    assert.equal(delayed.length, events.length);
-    assert.ok(delayed.every((chunk) => chunk.startsWith('data: ') && chunk.endsWith('\n\n')));
   });
 
   test('endDelayMs: [DONE] arrives at once, the body ends that much later', async () => {

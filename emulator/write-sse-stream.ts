@@ -1,5 +1,4 @@
-// Streams prepared SSE events, one write each when the plan delays them or breaks the stream
-// mid-way, else all in one write; with the delays and the mid-stream faults of the plan.
+// Streams prepared SSE events one write each, with delays and the mid-stream faults of the plan.
 import type { Exchange } from './exchange.js';
 
 export interface SseEvent {
@@ -35,13 +34,6 @@ export async function writeSseStream(exchange: Exchange, stream: SseStream): Pro
   const faultAt =
     fault && hasMidStreamFault(fault) ? findFaultIndex(stream, fault.afterChunks ?? 2) : -1;
   const { events } = stream;
-  if (ttftMs === 0 && chunkDelayMs === 0 && faultAt === -1 && !fault?.endDelayMs) {
-    // Nothing between the events: they leave in one write, as from an upstream whose tokens were
-    // all ready. One write per event here cost the emulator a socket write (a system call and a
-    // TCP segment) per event, ~14 per chat stream, on the CPU the benchmark's targets share.
-    response.end(events.map((event) => event.text).join(''));
-    return;
-  }
   for (let index = 0; index < events.length; index++) {
     // A mid-stream fault takes the place of the event it precedes, after the same delay.
     const delayMs = index === 0 ? ttftMs : chunkDelayMs;
