@@ -14,6 +14,8 @@ import { findFreePort, startChild, type BenchChild } from './start-child.js';
 export interface TargetSetOptions {
   /** Extra Node flags for the gateway process (e.g. --cpu-prof). */
   gatewayExecArgv?: string[];
+  /** Extra Node flags for the bare proxy process (bench:segments' preload). */
+  proxyExecArgv?: string[];
   /** PostgreSQL for the gateway's trace store; default embedded PGlite in a temp directory. */
   databaseUrl?: string;
   log: (line: string) => void;
@@ -65,7 +67,7 @@ export function createTargetSet(options: TargetSetOptions): TargetSet {
         entry: 'bench/bare-proxy-main',
         args: ['--upstream', upstream.url],
         // The same V8 flags as the gateway: the comparison is of the code, not of the tuning.
-        execArgv: [...gatewayNodeFlags],
+        execArgv: [...gatewayNodeFlags, ...(options.proxyExecArgv ?? [])],
         ready: { type: 'stdout-url' },
       });
       proxies.set(upstream.url, started);

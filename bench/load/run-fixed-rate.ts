@@ -7,6 +7,7 @@ import { Pool } from 'undici';
 import type { BenchRequest } from '../scenario.js';
 import type { GcPauses } from './gateway-gc.js';
 import type { CpuUsage } from './process-cpu.js';
+import type { ClientMarks } from '../segments/segments.js';
 import { monotonicMs, startSendTicker, type SendClock } from './send-clock.js';
 import { summarizeLatencies, type LatencySummary } from './summarize-latencies.js';
 
@@ -32,6 +33,12 @@ export interface FixedRateOptions {
    * the bench's only clock until the seventeenth session, kept for comparison).
    */
   sendClock?: SendClock;
+  /**
+   * Tag each request with its number in this header, and keep each measured request's scheduled
+   * send, actual send and last byte on the monotonic clock (`FixedRateRound.marks`), to be joined
+   * with what the target noted (bench/segments). Off by default: the header is a per-request object.
+   */
+  tagHeader?: string;
 }
 
 export interface FixedRateResult {
@@ -78,6 +85,8 @@ export interface FixedRateRound {
   latencies: Float64Array;
   firstBytes: Float64Array | undefined;
   sendLags: Float64Array;
+  /** With `tagHeader`: each measured request's marks (ms, monotonic clock), in request order. */
+  marks?: ClientMarks[];
 }
 
 export async function runFixedRate(options: FixedRateOptions): Promise<FixedRateResult> {
@@ -154,6 +163,9 @@ export async function runFixedRateRound(options: FixedRateOptions): Promise<Fixe
   const latencies = new Float64Array(measuredCount).fill(Number.NaN);
   const firstBytes = new Float64Array(measuredCount).fill(Number.NaN);
   const sendLags = new Float64Array(measuredCount);
+  const tagHeader = options.tagHeader;
+  const sentMarks = tagHeader ? new Float64Array(measuredCount).fill(Number.NaN) : undefined;
+  const endMarks = tagHeader ? new Float64Array(measuredCount).fill(Number.NaN) : undefined;
   const errorSamples: string[] = [];
   let errors = 0;
   let lastCompletion = 0;
@@ -173,10 +185,11 @@ export async function runFixedRateRound(options: FixedRateOptions): Promise<Fixe
 
   async function send(index: number, scheduledAt: number): Promise<void> {
     const sentAt = performance.now();
+    const sentMark = sentMarks ? monotonicMs() : 0;
     const response = await pool.request({
       path: request.path,
       method: 'POST',
-      headers,
+      headers: tagHeader ? { ...headers, [tagHeader]: String(index) } : headers,
       body,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -197,6 +210,10 @@ export async function runFixedRateRound(options: FixedRateOptions): Promise<Fixe
     if (bytes === 0) return fail(index, 'empty body');
     if (marker !== undefined && tail !== marker) return fail(index, 'stream ended without marker');
     const slot = index - warmupCount;
+    if (sentMarks && endMarks) {
+      sentMarks[slot] = sentMark;
+      endMarks[slot] = monotonicMs();
+    }
     latencies[slot] = endAt - scheduledAt;
     firstBytes[slot] = firstByteAt - scheduledAt;
     sendLags[slot] = sentAt - scheduledAt;
@@ -268,5 +285,25 @@ export async function runFixedRateRound(options: FixedRateOptions): Promise<Fixe
     latencies: latencies.filter((value) => !Number.isNaN(value)),
     firstBytes: options.stream ? firstBytes.filter((value) => !Number.isNaN(value)) : undefined,
     sendLags,
+    ...(sentMarks && endMarks
+      ? { marks: clientMarks(startMonotonicMs, intervalMs, warmupCount, sentMarks, endMarks) }
+      : {}),
   };
+}
+
+/** The measured requests that completed, as marks on the monotonic clock. */
+function clientMarks(
+  startMs: number,
+  intervalMs: number,
+  warmupCount: number,
+  sent: Float64Array,
+  end: Float64Array,
+): ClientMarks[] {
+  const marks: ClientMarks[] = [];
+  for (let slot = 0; slot < sent.length; slot += 1) {
+    if (Number.isNaN(end[slot]!)) continue;
+    const tag = warmupCount + slot;
+    marks.push({ tag, scheduled: startMs + tag * intervalMs, sent: sent[slot]!, end: end[slot]! });
+  }
+  return marks;
 }
