@@ -45,22 +45,70 @@ export function createIsoTime(): () => string {
 }
 
 /**
- * stdout, asynchronously, in writes of at least 16 KB (~40 request lines) or every 100 ms,
- * whichever comes first. Each write is a job for libuv's thread pool (a string copy and a wake-up
- * of a pool thread): at 4 KB (until the ninth session) those hand-offs took 3.1 % of the main
- * thread's CPU under max-rate load, at 16 KB 1.0 % (CPU profiles, chat at max rate). maxWrite is
- * raised with it (sonic-boom requires minLength < maxWrite; its default maxWrite is 16 KB). pino
+ * stdout, asynchronously, in writes of at least 16 KB (~40 request lines) or within 100 ms of a
+ * line, whichever comes first. Each write is a job for libuv's thread pool (a string copy and a
+ * wake-up of a pool thread): at 4 KB (until the ninth session) those hand-offs took 3.1 % of the
+ * main thread's CPU under max-rate load, at 16 KB 1.0 % (CPU profiles, chat at max rate). maxWrite
+ * is raised with it (sonic-boom requires minLength < maxWrite; its default maxWrite is 16 KB). pino
  * flushes the buffer synchronously when the process exits (its exit hook; also on process.exit()
  * after a fatal error); only a hard kill (SIGKILL, out of memory) can lose the last < 200 ms of
- * lines (request lines are held up to 100 ms before they reach it: log-requests.ts). Asynchronous rather than pino's synchronous default: with a full stdout pipe (a stalled
- * log collector) sonic-boom's synchronous writes retry by blocking the event loop.
+ * lines (request lines are held up to 100 ms before they reach it: log-requests.ts). Asynchronous
+ * rather than pino's synchronous default: with a full stdout pipe (a stalled log collector)
+ * sonic-boom's synchronous writes retry by blocking the event loop.
  */
 const bufferedDestination = {
   sync: false,
   minLength: 16 * 1024,
   maxWrite: 64 * 1024,
-  periodicFlush: 100,
 } as const;
+
+/** How soon a line written to the buffered destination is flushed at the latest. */
+export const flushWithinMs = 100;
+
+/** The part of pino's destination (sonic-boom) the flush timer uses. */
+export interface FlushableDestination {
+  write(text: string): unknown;
+  flush(): void;
+  end(): void;
+  /** sonic-boom sets it once closed (its types do not declare it). */
+  readonly destroyed?: boolean;
+}
+
+/**
+ * Flushes the destination `withinMs` after a write, by one timer armed by the first write after a
+ * flush, instead of sonic-boom's `periodicFlush`, whose interval flushed every 100 ms even with
+ * nothing held: each such flush was a 0-byte write handed to libuv's thread pool (a pool thread
+ * woken, then the main thread for its callback), so an idle gateway woke ~30 times a second for
+ * its log alone. Now an idle gateway's log wakes nothing. The timer is unref'd (pino's exit hook
+ * flushes) and cleared by end().
+ */
+export function flushAfterWrites<Destination extends FlushableDestination>(
+  destination: Destination,
+  withinMs: number = flushWithinMs,
+): Destination {
+  let timer: NodeJS.Timeout | undefined;
+  const write = destination.write.bind(destination);
+  const end = destination.end.bind(destination);
+  const flushNow = () => {
+    timer = undefined;
+    // Through the instance's flush (log-requests.ts wraps it to hand held lines over first).
+    if (destination.destroyed !== true) destination.flush();
+  };
+  destination.write = (text: string) => {
+    const result = write(text);
+    if (timer === undefined) {
+      timer = setTimeout(flushNow, withinMs);
+      timer.unref();
+    }
+    return result;
+  };
+  destination.end = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    end();
+  };
+  return destination;
+}
 
 export function createLogger(options: {
   level: string;
@@ -73,6 +121,6 @@ export function createLogger(options: {
       redact: { paths: redactPaths, censor: '[redacted]' },
       timestamp: createIsoTime(),
     },
-    options.destination ?? pino.destination(bufferedDestination),
+    options.destination ?? flushAfterWrites(pino.destination(bufferedDestination)),
   );
 }
