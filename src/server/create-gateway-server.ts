@@ -10,6 +10,7 @@ import type { RequestContext } from '../pipeline/request-context.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import { anthropicSurface } from '../surfaces/anthropic/index.js';
 import { openAISurface } from '../surfaces/openai/index.js';
+import { noteEventLoopActivity, watchEventLoopWhile } from '../telemetry/event-loop-stalls.js';
 import { publishRequestFinished } from '../telemetry/events.js';
 import { createResponseSink } from './create-response-sink.js';
 import { handleAdminProviders } from './handle-admin-providers.js';
@@ -83,6 +84,7 @@ function sendJson(
 
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   let inFlight = 0;
+  const stopWatchingInFlight = watchEventLoopWhile(() => inFlight > 0);
   let draining = false;
   let boundUrl = '';
   let drained: (() => void) | undefined;
@@ -215,6 +217,8 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   }
 
   function handle(request: IncomingMessage, response: ServerResponse) {
+    // The event loop is watched for stalls while requests come and are in flight (not when idle).
+    noteEventLoopActivity();
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
@@ -322,6 +326,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await closed;
+        stopWatchingInFlight();
       })();
       return closing;
     },

@@ -7,9 +7,13 @@ import { describe, it } from 'node:test';
 import { createMetrics } from './create-metrics.js';
 import {
   eventLoopStallTotals,
+  isWatchingEventLoop,
+  noteEventLoopActivity,
+  quietTurnsBeforeStop,
   recordLateness,
   stallThresholdMs,
   tickMs,
+  watchEventLoopWhile,
   type StallTotals,
 } from './event-loop-stalls.js';
 
@@ -53,5 +57,36 @@ describe('event-loop stalls', () => {
     const text = await metrics.render();
     assert.ok(metricValue(text, 'switchyard_event_loop_stalls_total') > before);
     assert.ok(metricValue(text, 'switchyard_event_loop_stall_seconds_total') >= 0.3);
+  });
+
+  const quietMs = (quietTurnsBeforeStop + 8) * tickMs;
+
+  it('stops watching an idle loop and starts again at the next request', async () => {
+    noteEventLoopActivity();
+    assert.equal(isWatchingEventLoop(), true);
+    await sleep(quietMs);
+    assert.equal(isWatchingEventLoop(), false, 'no request for 2 s: the ticker stopped');
+    noteEventLoopActivity();
+    assert.equal(isWatchingEventLoop(), true, 'a request starts it again');
+    const { count } = eventLoopStallTotals();
+    await sleep(tickMs * 2);
+    block(300);
+    await sleep(tickMs * 3);
+    assert.ok(eventLoopStallTotals().count > count, 'a block after the restart is counted');
+  });
+
+  it('keeps watching while requests are in flight, however long', async () => {
+    let inFlight = 1;
+    const stop = watchEventLoopWhile(() => inFlight > 0);
+    try {
+      noteEventLoopActivity();
+      await sleep(quietMs);
+      assert.equal(isWatchingEventLoop(), true, 'a long stream in flight: still watched');
+      inFlight = 0;
+      await sleep(quietMs);
+      assert.equal(isWatchingEventLoop(), false, 'the stream ended: stopped 2 s later');
+    } finally {
+      stop();
+    }
   });
 });
