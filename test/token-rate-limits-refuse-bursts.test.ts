@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { countTokens } from 'gpt-tokenizer';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { startEmulator, type Emulator } from '../emulator/index.js';
@@ -155,6 +156,24 @@ describe('token rate limits', () => {
       assert.match(error.message, /Request too large/);
       return true;
     });
+  });
+
+  it('counts a long prompt exactly, a slice at a time, and refuses it when it is over the bucket', async () => {
+    // ~60,000 characters: counted in slices with the event loop free between them.
+    const long = `${prompt}, and then the next river. `.repeat(600);
+    const expected = countTokens(long) + 6; // 3 for the message's framing, 3 to prime the reply
+    await assert.rejects(
+      client('long-prompt').chat.completions.create({
+        model: 'fast',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: long }],
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.RateLimitError);
+        assert.match(error.message, new RegExp(`\\(${expected} prompt \\+ 10 max output\\)`));
+        return true;
+      },
+    );
   });
 
   it('answers the Anthropic SDK with a 429 rate_limit_error', async () => {

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
 import { countTokens } from 'gpt-tokenizer';
-import { estimateRequestTokens } from './estimate-tokens.js';
+import type { ChatRequest } from '../core/index.js';
+import {
+  countPromptTokens,
+  countPromptTokensInSlices,
+  estimateRequestTokens,
+  hasLongPromptText,
+  sliceForCounting,
+} from './estimate-tokens.js';
 
 it('counts prompt tokens with the tokenizer and reserves max_tokens or the default', () => {
   const text = 'Name three rivers in Europe please';
@@ -63,4 +70,61 @@ it('gives the tokenizer count for repeated, colliding, evicted and over-long tex
   for (const text of many.slice(0, 20)) assert.equal(prompt(text), countTokens(text));
   const huge = 'lorem ipsum dolor sit amet '.repeat(2_000);
   assert.equal(prompt(huge), countTokens(huge));
+});
+
+describe('a long prompt text, counted in slices', () => {
+  const prose =
+    'The river runs north, past 1,024 mills and 37 bridges; its "delta" (they say) is wide.\n' +
+    "Don't ask why — ¿por qué? — it's 3.14159 km²   wide at  dawn.\n\tfunction f(x) { return x*2; }\n" +
+    '東京は大きい都市です。 Ünïcödé wörds, emojis 🚀🚀 and URLs https://example.com/a?b=c. ';
+  const long = prose.repeat(400);
+
+  it('cuts only where the token counts of the slices add up to the whole', () => {
+    for (const text of [
+      long,
+      long.replaceAll(' ', '  '),
+      `${'x'.repeat(20_000)} tail`,
+      long.slice(0, 9_000),
+    ]) {
+      const slices = sliceForCounting(text, 4_096);
+      assert.equal(slices.join(''), text, 'the slices are the text');
+      const sum = slices.reduce((total, slice) => total + countTokens(slice), 0);
+      assert.equal(sum, countTokens(text), `${slices.length} slices of a ${text.length}-char text`);
+    }
+    assert.ok(sliceForCounting(long, 4_096).length > 10, 'a long text is cut');
+    assert.equal(
+      sliceForCounting('x'.repeat(20_000), 4_096).length,
+      1,
+      'no place to cut: one piece',
+    );
+  });
+
+  it('gives the same count as the whole prompt at once, with a turn of the loop per slice', async () => {
+    const chat: ChatRequest = {
+      model: 'fast',
+      messages: [
+        { role: 'system' as const, content: [{ type: 'text' as const, text: 'Be brief.' }] },
+        { role: 'user' as const, content: [{ type: 'text' as const, text: long }] },
+      ],
+      tools: [{ name: 'lookup', description: 'Looks things up', parameters: { type: 'object' } }],
+      stream: false,
+      includeUsage: false,
+      extra: {},
+    };
+    assert.equal(hasLongPromptText(chat), true);
+    let turns = 0;
+    let otherWorkRan = false;
+    setImmediate(() => {
+      otherWorkRan = true;
+    });
+    const sliced = await countPromptTokensInSlices(chat, async () => {
+      turns += 1;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    });
+    assert.equal(sliced, countPromptTokens(chat));
+    assert.equal(turns, sliceForCounting(long).length);
+    assert.ok(otherWorkRan, 'other work ran while the prompt was counted');
+    const short = { ...chat, messages: [chat.messages[0]!] };
+    assert.equal(hasLongPromptText(short), false);
+  });
 });

@@ -83,35 +83,127 @@ function textTokens(text: string): number {
   return tokens;
 }
 
-export function countPromptTokens(request: ChatRequest): number {
-  let total = replyPrimingTokens;
+/**
+ * Calls `visit` with every text of the prompt that is counted with the tokenizer (message texts,
+ * tool calls and results, opaque parts as JSON, the tool list as JSON) and returns the tokens
+ * counted without it (framing, images).
+ */
+function visitPromptTexts(request: ChatRequest, visit: (text: string) => void): number {
+  let fixed = replyPrimingTokens;
   for (const message of request.messages) {
-    total += perMessageTokens;
+    fixed += perMessageTokens;
     for (const part of message.content) {
       switch (part.type) {
         case 'text':
         case 'reasoning':
-          total += textTokens(part.text);
+          visit(part.text);
           break;
         case 'image':
-          total += imageTokens;
+          fixed += imageTokens;
           break;
         case 'tool-call':
-          total += textTokens(part.name) + textTokens(part.arguments);
+          visit(part.name);
+          visit(part.arguments);
           break;
         case 'tool-result':
-          if (typeof part.content === 'string') total += textTokens(part.content);
+          if (typeof part.content === 'string') visit(part.content);
           else
-            for (const inner of part.content)
-              total += inner.type === 'text' ? textTokens(inner.text) : imageTokens;
+            for (const inner of part.content) {
+              if (inner.type === 'text') visit(inner.text);
+              else fixed += imageTokens;
+            }
           break;
         case 'opaque':
-          total += textTokens(JSON.stringify(part.value));
+          visit(JSON.stringify(part.value));
           break;
       }
     }
   }
-  if (request.tools && request.tools.length > 0) total += textTokens(JSON.stringify(request.tools));
+  if (request.tools && request.tools.length > 0) visit(JSON.stringify(request.tools));
+  return fixed;
+}
+
+export function countPromptTokens(request: ChatRequest): number {
+  let counted = 0;
+  const fixed = visitPromptTexts(request, (text) => {
+    counted += textTokens(text);
+  });
+  return fixed + counted;
+}
+
+/**
+ * Texts longer than this are counted a slice at a time with the event loop free in between
+ * (countPromptTokensInSlices): the tokenizer takes ~30-50 ns a character, so a 100,000-character
+ * prompt (a long retrieved context) held the loop, and every request in the process, for 3-5 ms
+ * (up to 12 on cold caches) in one piece.
+ */
+export const sliceChars = 8_192;
+
+/** Whether the prompt has a text that is counted in slices (a cheap scan, no tokenizing). */
+export function hasLongPromptText(request: ChatRequest): boolean {
+  let long = false;
+  visitPromptTexts(request, (text) => {
+    if (text.length > sliceChars) long = true;
+  });
+  return long;
+}
+
+// A space after a non-space and before a letter: o200k's pre-tokenizer starts a piece there (no
+// piece has a space inside it or at its end, only at its start, or is all whitespace), and BPE
+// works within pieces, so the token counts of the two sides add up to that of the whole.
+const cutBefore = / \p{L}/uy;
+const whitespace = /\s/;
+
+/**
+ * The text in slices of about `size` characters whose token counts add up to the whole text's,
+ * each cut just before a space that begins a word (the first one at or after `size` characters
+ * past the last cut). A text with no such place (CJK without spaces, one long token run) stays in
+ * one piece from the last cut on.
+ */
+export function sliceForCounting(text: string, size: number = sliceChars): string[] {
+  const slices: string[] = [];
+  let start = 0;
+  while (text.length - start > size) {
+    let cut = -1;
+    for (let index = start + size; index < text.length - 1; index += 1) {
+      if (text.charCodeAt(index) !== 0x20) continue;
+      cutBefore.lastIndex = index;
+      if (cutBefore.test(text) && !whitespace.test(text[index - 1]!)) {
+        cut = index;
+        break;
+      }
+    }
+    if (cut === -1) break;
+    slices.push(text.slice(start, cut));
+    start = cut;
+  }
+  slices.push(start === 0 ? text : text.slice(start));
+  return slices;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * countPromptTokens for a prompt with long texts: the same count, but each long text is counted a
+ * slice at a time, and other requests run between the slices (a long prompt waits a few turns of
+ * the event loop instead of stopping it). Short texts are counted (and memoised) as usual.
+ */
+export async function countPromptTokensInSlices(
+  request: ChatRequest,
+  yieldTurn: () => Promise<void> = nextTurn,
+): Promise<number> {
+  const texts: string[] = [];
+  let total = visitPromptTexts(request, (text) => texts.push(text));
+  for (const text of texts) {
+    if (text.length <= sliceChars) {
+      total += textTokens(text);
+      continue;
+    }
+    for (const slice of sliceForCounting(text)) {
+      await yieldTurn();
+      total += countTokens(slice);
+    }
+  }
   return total;
 }
 

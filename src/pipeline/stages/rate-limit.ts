@@ -3,7 +3,12 @@
 // hold enough, and settles with the real usage afterwards (refund or charge the difference).
 
 import { GatewayError } from '../../core/index.js';
-import { estimateRequestTokens, type TokenEstimate } from '../../limits/estimate-tokens.js';
+import {
+  countPromptTokensInSlices,
+  estimateRequestTokens,
+  hasLongPromptText,
+  type TokenEstimate,
+} from '../../limits/estimate-tokens.js';
 import { formatGoDuration } from '../../limits/format-go-duration.js';
 import { publishLimitEvent } from '../../limits/limit-events.js';
 import type { TokenBucketSpec, TokenBucketState } from '../../limits/limit-store.js';
@@ -47,6 +52,36 @@ export function limitSubject(context: RequestContext): LimitSubject {
   }
   const user = context.metadata.user;
   return user !== undefined ? { subject: `user:${user}`, user } : anonymous;
+}
+
+/**
+ * Whether the request's estimate is still to be made and its prompt has a text long enough to be
+ * counted in slices (prepareTokenEstimate): a scan of the prompt's parts, no tokenizing.
+ */
+export function needsSlicedEstimate(context: RequestContext): boolean {
+  return (
+    context.tokenEstimate === undefined &&
+    context.chatRequest !== undefined &&
+    hasLongPromptText(context.chatRequest)
+  );
+}
+
+/**
+ * Makes the estimate of a request with a long prompt text, counting that text a slice at a time
+ * with other requests running in between (estimate-tokens.ts); tokenEstimateOf then answers from
+ * the context. Called by the limit stages when needsSlicedEstimate says so.
+ */
+export async function prepareTokenEstimate(
+  context: RequestContext,
+  defaultMaxOutputTokens: number,
+): Promise<void> {
+  const chat = context.chatRequest;
+  if (context.tokenEstimate !== undefined || chat === undefined) return;
+  const inputTokens = await countPromptTokensInSlices(chat);
+  context.tokenEstimate ??= {
+    inputTokens,
+    outputTokens: chat.maxOutputTokens ?? defaultMaxOutputTokens,
+  };
 }
 
 /** The request's token estimate, computed once and shared by the limit stages. */
@@ -152,6 +187,9 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
     subject: string,
     buckets: TokenBucketSpec[],
   ): Promise<void> {
+    if (needsSlicedEstimate(context)) {
+      await prepareTokenEstimate(context, deps.defaultMaxOutputTokens);
+    }
     const estimate = tokenEstimateOf(context, deps.defaultMaxOutputTokens);
     const reserved = estimate.inputTokens + estimate.outputTokens;
     const decision = await deps.limiter.reserve(buckets, reserved);

@@ -12,7 +12,7 @@ import type { SpendCap, SpendGuard, SpendHoldDecision } from '../../limits/spend
 import { costOf } from '../../pricing/price-table.js';
 import type { RequestContext } from '../request-context.js';
 import type { Next, Stage } from '../stage.js';
-import { tokenEstimateOf } from './rate-limit.js';
+import { needsSlicedEstimate, prepareTokenEstimate, tokenEstimateOf } from './rate-limit.js';
 
 export interface SpendCapDeps {
   guard: SpendGuard;
@@ -103,6 +103,9 @@ export function createSpendCapStage(deps: SpendCapDeps): Stage {
   }
 
   async function capped(context: RequestContext, next: Next, caps: SpendCap[]): Promise<void> {
+    if (needsSlicedEstimate(context)) {
+      await prepareTokenEstimate(context, deps.defaultMaxOutputTokens);
+    }
     const worstUsd = worstCaseUsd(context);
     let held = caps;
     let heldNanoUsd = 0;
