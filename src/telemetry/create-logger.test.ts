@@ -3,6 +3,7 @@
 // destination is never flushed.
 
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ describe('flushAfterWrites', () => {
       30,
     );
     const logger = pino({ base: null }, destination);
-    await sleep(20); // the file is open
+    await once(destination, 'ready');
     logger.info('first line');
     assert.equal(readFileSync(file, 'utf8'), '', 'held in the 16 KB buffer at first');
     let text = '';
@@ -65,6 +66,34 @@ describe('flushAfterWrites', () => {
     destination.write('d\n');
     await sleep(60);
     assert.equal(destination.flushes, 2, 'the next write arms the next flush');
+  });
+
+  it('comes back while a write is in flight or lines are held, and stops once all is out', async () => {
+    // sonic-boom's state: a flush while a write is in flight does nothing; the flush hands over
+    // what is held (here: at once).
+    const destination = {
+      ...countingDestination(),
+      _writing: true,
+      _len: 0,
+      write(text: string) {
+        this.writes.push(text);
+        this._len += text.length;
+        return true;
+      },
+      flush() {
+        this.flushes += 1;
+        this._len = 0;
+      },
+    };
+    flushAfterWrites(destination, 20);
+    destination.write('a\n');
+    await sleep(50);
+    assert.equal(destination.flushes, 0, 'not flushed while the write is in flight');
+    destination._writing = false;
+    await sleep(50);
+    assert.equal(destination.flushes, 1, 'flushed once the write is over');
+    await sleep(80);
+    assert.equal(destination.flushes, 1, 'nothing held: the timer stopped');
   });
 
   it('does not flush a destination that was ended or destroyed', async () => {

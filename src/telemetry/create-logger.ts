@@ -72,15 +72,23 @@ export interface FlushableDestination {
   end(): void;
   /** sonic-boom sets it once closed (its types do not declare it). */
   readonly destroyed?: boolean;
+  /**
+   * sonic-boom's own state, not in its types: a write in flight (a flush then does nothing), and
+   * the characters it holds. Without them (another destination) every timer flushes once.
+   */
+  readonly _writing?: boolean;
+  readonly _len?: number;
 }
 
 /**
- * Flushes the destination `withinMs` after a write, by one timer armed by the first write after a
- * flush, instead of sonic-boom's `periodicFlush`, whose interval flushed every 100 ms even with
- * nothing held: each such flush was a 0-byte write handed to libuv's thread pool (a pool thread
- * woken, then the main thread for its callback), so an idle gateway woke ~30 times a second for
- * its log alone. Now an idle gateway's log wakes nothing. The timer is unref'd (pino's exit hook
- * flushes) and cleared by end().
+ * Flushes the destination within `withinMs` of a write, by a timer armed by the first write after
+ * everything went out, instead of sonic-boom's `periodicFlush`, whose interval flushed every 100 ms
+ * even with nothing held: each such flush was a 0-byte write handed to libuv's thread pool (a pool
+ * thread woken, then the main thread for its callback), so an idle gateway woke ~30 times a second
+ * for its log alone. The timer comes back while the destination is writing or still holds lines (a
+ * flush during a write in flight does nothing, and a write takes at most maxWrite), and stops once
+ * all is out: an idle gateway's log wakes nothing. Unref'd (pino's exit hook flushes); cleared by
+ * end().
  */
 export function flushAfterWrites<Destination extends FlushableDestination>(
   destination: Destination,
@@ -89,17 +97,21 @@ export function flushAfterWrites<Destination extends FlushableDestination>(
   let timer: NodeJS.Timeout | undefined;
   const write = destination.write.bind(destination);
   const end = destination.end.bind(destination);
-  const flushNow = () => {
-    timer = undefined;
-    // Through the instance's flush (log-requests.ts wraps it to hand held lines over first).
-    if (destination.destroyed !== true) destination.flush();
+  const arm = () => {
+    timer = setTimeout(onTimer, withinMs);
+    timer.unref();
   };
+  function onTimer() {
+    timer = undefined;
+    if (destination.destroyed === true) return;
+    const held = destination._len;
+    // Through the instance's flush (log-requests.ts wraps it to hand held lines over first).
+    if (destination._writing !== true && (held === undefined || held > 0)) destination.flush();
+    if (destination._writing === true || (destination._len ?? 0) > 0) arm();
+  }
   destination.write = (text: string) => {
     const result = write(text);
-    if (timer === undefined) {
-      timer = setTimeout(flushNow, withinMs);
-      timer.unref();
-    }
+    if (timer === undefined) arm();
     return result;
   };
   destination.end = () => {
