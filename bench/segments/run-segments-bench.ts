@@ -23,6 +23,7 @@ import { allScenarios } from '../scenarios/all-scenarios.js';
 import { createTargetSet } from '../targets.js';
 import {
   joinMarks,
+  maxTaggedRequests,
   segmentNames,
   segmentTagHeader,
   segmentsFile,
@@ -56,6 +57,12 @@ for (const name of ['rate', 'rounds', 'seconds'] as const) numberOption(name, va
 const rate = Number(values.rate);
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
+if (rate * (seconds + 1) >= maxTaggedRequests) {
+  refuseBenchArgs(
+    `--rate × (--seconds + 1) must stay under ${maxTaggedRequests} requests a round`,
+    usage,
+  );
+}
 const log = (line: string) => process.stderr.write(`${line}\n`);
 // The preload beside this file: compiled (npm run bench:segments builds first), or its source under
 // tsx (the smoke test), which the children then load through tsx too.

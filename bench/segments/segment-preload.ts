@@ -10,9 +10,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { renameSync, writeFileSync } from 'node:fs';
-import { segmentTagHeader, segmentsFile, type TargetMarks } from './segments.js';
+import { maxTaggedRequests, segmentTagHeader, segmentsFile, type TargetMarks } from './segments.js';
 
-const capacity = 1_000_000;
+const capacity = maxTaggedRequests;
 const monotonicMs = (): number => {
   const [seconds, nanoseconds] = process.hrtime();
   return seconds * 1e3 + nanoseconds / 1e6;

@@ -6,6 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile } from '../load/summarize-latencies.js';
 
+/**
+ * Request numbers a target's preload can note per round (its marks are 5 Float64Arrays of this
+ * length, 20 MB, allocated once): rate × (seconds + 1 s of warm-up) must stay below it.
+ */
+export const maxTaggedRequests = 500_000;
+
 /** The request header that carries the load generator's request number. */
 export const segmentTagHeader = 'x-bench-seq';
 
