@@ -6,7 +6,7 @@ import {
   countPromptTokens,
   countPromptTokensInSlices,
   estimateRequestTokens,
-  hasLongPromptText,
+  countShortPromptTokens,
   sliceForCounting,
 } from './estimate-tokens.js';
 
@@ -111,7 +111,7 @@ describe('a long prompt text, counted in slices', () => {
       includeUsage: false,
       extra: {},
     };
-    assert.equal(hasLongPromptText(chat), true);
+    assert.equal(countShortPromptTokens(chat), undefined, 'a long text: counted in slices');
     let turns = 0;
     let otherWorkRan = false;
     setImmediate(() => {
@@ -125,6 +125,6 @@ describe('a long prompt text, counted in slices', () => {
     assert.equal(turns, sliceForCounting(long).length);
     assert.ok(otherWorkRan, 'other work ran while the prompt was counted');
     const short = { ...chat, messages: [chat.messages[0]!] };
-    assert.equal(hasLongPromptText(short), false);
+    assert.equal(countShortPromptTokens(short), countPromptTokens(short), 'short: counted at once');
   });
 });

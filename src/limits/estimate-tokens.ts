@@ -139,13 +139,20 @@ export function countPromptTokens(request: ChatRequest): number {
  */
 export const sliceChars = 8_192;
 
-/** Whether the prompt has a text that is counted in slices (a cheap scan, no tokenizing). */
-export function hasLongPromptText(request: ChatRequest): boolean {
+/**
+ * countPromptTokens in the same pass as the check for long texts: undefined as soon as the prompt
+ * has a text over sliceChars (countPromptTokensInSlices counts that one), so a short prompt, the
+ * usual one, is visited once.
+ */
+export function countShortPromptTokens(request: ChatRequest): number | undefined {
+  let counted = 0;
   let long = false;
-  visitPromptTexts(request, (text) => {
+  const fixed = visitPromptTexts(request, (text) => {
+    if (long) return;
     if (text.length > sliceChars) long = true;
+    else counted += textTokens(text);
   });
-  return long;
+  return long ? undefined : fixed + counted;
 }
 
 // A space after a non-space and before a letter: o200k's pre-tokenizer starts a piece there (no

@@ -5,8 +5,8 @@
 import { GatewayError } from '../../core/index.js';
 import {
   countPromptTokensInSlices,
+  countShortPromptTokens,
   estimateRequestTokens,
-  hasLongPromptText,
   type TokenEstimate,
 } from '../../limits/estimate-tokens.js';
 import { formatGoDuration } from '../../limits/format-go-duration.js';
@@ -55,33 +55,44 @@ export function limitSubject(context: RequestContext): LimitSubject {
 }
 
 /**
- * Whether the request's estimate is still to be made and its prompt has a text long enough to be
- * counted in slices (prepareTokenEstimate): a scan of the prompt's parts, no tokenizing.
+ * The request's estimate, made now if its prompt has no text long enough to be counted in slices
+ * (one pass over the prompt); undefined otherwise, and prepareTokenEstimate makes it.
  */
-export function needsSlicedEstimate(context: RequestContext): boolean {
-  return (
-    context.tokenEstimate === undefined &&
-    context.chatRequest !== undefined &&
-    hasLongPromptText(context.chatRequest)
-  );
+export function tokenEstimateIfShort(
+  context: RequestContext,
+  defaultMaxOutputTokens: number,
+): TokenEstimate | undefined {
+  if (context.tokenEstimate !== undefined) return context.tokenEstimate;
+  const chat = context.chatRequest;
+  if (chat === undefined) return tokenEstimateOf(context, defaultMaxOutputTokens);
+  const inputTokens = countShortPromptTokens(chat);
+  if (inputTokens === undefined) return undefined;
+  context.tokenEstimate = {
+    inputTokens,
+    outputTokens: chat.maxOutputTokens ?? defaultMaxOutputTokens,
+  };
+  return context.tokenEstimate;
 }
 
 /**
  * Makes the estimate of a request with a long prompt text, counting that text a slice at a time
  * with other requests running in between (estimate-tokens.ts); tokenEstimateOf then answers from
- * the context. Called by the limit stages when needsSlicedEstimate says so.
+ * the context. For the limit stages, when tokenEstimateIfShort answered undefined.
  */
 export async function prepareTokenEstimate(
   context: RequestContext,
   defaultMaxOutputTokens: number,
-): Promise<void> {
+): Promise<TokenEstimate> {
   const chat = context.chatRequest;
-  if (context.tokenEstimate !== undefined || chat === undefined) return;
+  if (context.tokenEstimate !== undefined || chat === undefined) {
+    return tokenEstimateOf(context, defaultMaxOutputTokens);
+  }
   const inputTokens = await countPromptTokensInSlices(chat);
   context.tokenEstimate ??= {
     inputTokens,
     outputTokens: chat.maxOutputTokens ?? defaultMaxOutputTokens,
   };
+  return context.tokenEstimate;
 }
 
 /** The request's token estimate, computed once and shared by the limit stages. */
@@ -187,10 +198,9 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
     subject: string,
     buckets: TokenBucketSpec[],
   ): Promise<void> {
-    if (needsSlicedEstimate(context)) {
-      await prepareTokenEstimate(context, deps.defaultMaxOutputTokens);
-    }
-    const estimate = tokenEstimateOf(context, deps.defaultMaxOutputTokens);
+    const estimate =
+      tokenEstimateIfShort(context, deps.defaultMaxOutputTokens) ??
+      (await prepareTokenEstimate(context, deps.defaultMaxOutputTokens));
     const reserved = estimate.inputTokens + estimate.outputTokens;
     const decision = await deps.limiter.reserve(buckets, reserved);
     if (decision.type === 'store-failed') {

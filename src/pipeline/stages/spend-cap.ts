@@ -12,7 +12,7 @@ import type { SpendCap, SpendGuard, SpendHoldDecision } from '../../limits/spend
 import { costOf } from '../../pricing/price-table.js';
 import type { RequestContext } from '../request-context.js';
 import type { Next, Stage } from '../stage.js';
-import { needsSlicedEstimate, prepareTokenEstimate, tokenEstimateOf } from './rate-limit.js';
+import { prepareTokenEstimate, tokenEstimateIfShort, tokenEstimateOf } from './rate-limit.js';
 
 export interface SpendCapDeps {
   guard: SpendGuard;
@@ -103,7 +103,7 @@ export function createSpendCapStage(deps: SpendCapDeps): Stage {
   }
 
   async function capped(context: RequestContext, next: Next, caps: SpendCap[]): Promise<void> {
-    if (needsSlicedEstimate(context)) {
+    if (tokenEstimateIfShort(context, deps.defaultMaxOutputTokens) === undefined) {
       await prepareTokenEstimate(context, deps.defaultMaxOutputTokens);
     }
     const worstUsd = worstCaseUsd(context);
