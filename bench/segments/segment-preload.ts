@@ -10,13 +10,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { renameSync, writeFileSync } from 'node:fs';
+// The load generator's own clock, so that both sides' marks are on one time line.
+import { monotonicMs } from '../load/send-clock.js';
 import { maxTaggedRequests, segmentTagHeader, segmentsFile, type TargetMarks } from './segments.js';
 
 const capacity = maxTaggedRequests;
-const monotonicMs = (): number => {
-  const [seconds, nanoseconds] = process.hrtime();
-  return seconds * 1e3 + nanoseconds / 1e6;
-};
 const marks = {
   serverStart: new Float64Array(capacity).fill(Number.NaN),
   upstreamStart: new Float64Array(capacity).fill(Number.NaN),
