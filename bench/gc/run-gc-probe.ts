@@ -1,7 +1,9 @@
 // GC probe: one target (the gateway with the bench config, or the bare proxy) over the emulator at
 // max rate, with V8's --trace-gc-nvp, reporting its main isolate's young-generation GCs — how much
-// survived and was promoted per scavenge, and the pauses — beside req/s and CPU per request. It is
-// how the eighth session found what kept streams alive through scavenges (BENCHMARKS.md).
+// survived and was promoted per scavenge, and the pauses — beside req/s and CPU per request, and
+// the bytes it allocated per request on its JS heap, exactly (allocation-preload.ts: what sets how
+// often it scavenges, and unlike latency, not moved by the host's noise). It is how the eighth
+// session found what kept streams alive through scavenges (BENCHMARKS.md).
 //
 //   npm run bench:gc -- [--scenario NAME] [--target gateway|bare-proxy]
 //                       [--seconds 6] [--prime 3] [--wait 0] [--rounds 1]
@@ -12,9 +14,10 @@
 // open first). --no-default-flags: without the gateway's own Node flags (src/cli/node-flags.ts);
 // --node-flag: extra ones (repeatable), e.g. --node-flag=--no-allocation-site-pretenuring.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { stringify } from 'yaml';
@@ -23,7 +26,9 @@ import { baseGatewayConfig } from '../gateway-config.js';
 import { cpuUsage, readCpuSnapshot } from '../load/process-cpu.js';
 import { numberOption, parseBenchArgs, refuseBenchArgs } from '../parse-bench-args.js';
 import { allScenarios } from '../scenarios/all-scenarios.js';
+import { fromSource } from '../runtime.js';
 import { findFreePort, startChild, type BenchChild } from '../start-child.js';
+import { allocationFile, type AllocationWindow } from './allocation.js';
 import { summarizeScavenges, type ScavengeSummary } from './young-gc-trace.js';
 
 const usage = `usage: npm run bench:gc -- [options]
@@ -59,10 +64,18 @@ const target = values.target;
 if (target !== 'gateway' && target !== 'bare-proxy') {
   refuseBenchArgs(`--target: gateway or bare-proxy, not ${target}`, usage);
 }
+// The preload beside this file: its source under tsx (npm run bench:gc), or compiled.
+const preload = join(
+  dirname(fileURLToPath(import.meta.url)),
+  fromSource ? 'allocation-preload.ts' : 'allocation-preload.js',
+);
+if (!existsSync(preload)) refuseBenchArgs(`${preload} is missing: run npm run build`, usage);
 const flags = [
   ...(values['no-default-flags'] ? [] : gatewayNodeFlags),
   ...values['node-flag'],
   '--trace-gc-nvp',
+  '--import',
+  preload,
 ];
 const directory = mkdtempSync(join(tmpdir(), 'switchyard-gc-probe-'));
 process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
@@ -70,6 +83,27 @@ process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
 interface RoundResult extends ScavengeSummary {
   rps: number;
   cpuUsPerRequest: number | undefined;
+  allocation: AllocationWindow;
+}
+
+/** Opens (first call) or closes (second) the target's allocation window; the second answers it. */
+async function allocationWindow(
+  pid: number,
+  close: boolean,
+): Promise<AllocationWindow | undefined> {
+  const path = allocationFile(pid);
+  if (!close) rmSync(path, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  if (!close) return undefined;
+  for (let tries = 0; tries < 200; tries += 1) {
+    if (existsSync(path)) {
+      const window = JSON.parse(readFileSync(path, 'utf8')) as AllocationWindow;
+      rmSync(path, { force: true });
+      return window;
+    }
+    await sleep(25);
+  }
+  throw new Error(`target ${pid} wrote no allocation window to ${path}`);
 }
 
 async function runRound(emulatorUrl: string, round: number): Promise<RoundResult> {
@@ -121,7 +155,9 @@ async function runRound(emulatorUrl: string, round: number): Promise<RoundResult
     await sleep(200);
     const linesBefore = readFileSync(tracePath, 'utf8').split('\n').length;
     const cpuBefore = readCpuSnapshot(child.pid);
+    await allocationWindow(child.pid, false);
     const result = await load(Number(values.seconds));
+    const allocation = (await allocationWindow(child.pid, true))!;
     const cpuAfter = readCpuSnapshot(child.pid);
     await sleep(200);
     const lines = readFileSync(tracePath, 'utf8').split('\n').slice(linesBefore);
@@ -130,6 +166,7 @@ async function runRound(emulatorUrl: string, round: number): Promise<RoundResult
       ...summarizeScavenges(lines),
       rps: Math.round(result['2xx'] / result.duration),
       cpuUsPerRequest: cpu ? Math.round(cpu.msPerRequest * 1000) : undefined,
+      allocation,
     };
   } finally {
     await child.stop();
@@ -152,6 +189,12 @@ try {
         `${r.scavenges} scavenges: allocated ${mb(r.allocatedBytes)} MB, survived ` +
         `${mb(r.survivedBytes)} MB, promoted ${mb(r.promotedBytes)} MB each (avg); pause avg ` +
         `${r.pauseMs.toFixed(1)} ms, max ${r.maxPauseMs.toFixed(1)} ms; ${r.markCompacts} mark-compacts`,
+    );
+    const a = r.allocation;
+    console.log(
+      `  allocated ${(a.allocatedBytes / a.requests / 1024).toFixed(2)} KB a request on the JS heap ` +
+        `(exact: ${mb(a.allocatedBytes)} MB over ${a.requests} requests; ${a.scavenges} scavenges, ` +
+        `${a.otherGcs} other GCs, ${a.gcMs.toFixed(1)} ms of GC)`,
     );
   }
 } finally {
