@@ -64,7 +64,7 @@ const target = values.target;
 if (target !== 'gateway' && target !== 'bare-proxy') {
   refuseBenchArgs(`--target: gateway or bare-proxy, not ${target}`, usage);
 }
-// The preload beside this file: its source under tsx (npm run bench:gc), or compiled.
+// The preload beside this file: compiled (npm run bench:gc builds first), or its source under tsx.
 const preload = join(
   dirname(fileURLToPath(import.meta.url)),
   fromSource ? 'allocation-preload.ts' : 'allocation-preload.js',
