@@ -109,3 +109,84 @@ it('applies the failure policy when the store cannot answer, rethrows other erro
     unsubscribe();
   }
 });
+
+it('decides at once from a store without I/O, as reserve would, and leaves a store with I/O to reserve', async () => {
+  const config = {
+    failureMode: 'closed' as const,
+    defaultTier: 'standard',
+    defaultMaxOutputTokens: 1024,
+    tiers: { standard: { tokensPerMinute: 600, models: {} } },
+    users: {},
+  };
+  const now = () => 1_000_000;
+  const atOnce = createTokenLimiter({
+    store: createMemoryLimitStore({ now }),
+    keyPrefix: 'sy',
+    config,
+  });
+  const awaited = createTokenLimiter({
+    store: createMemoryLimitStore({ now }),
+    keyPrefix: 'sy',
+    config,
+  });
+  const target = { subject: 'team:x', tier: 'standard', alias: 'fast' };
+  const buckets = atOnce.bucketsFor(target);
+  const same = awaited.bucketsFor(target);
+  // The same sequence on two stores: one answered at once, the other through its promises.
+  for (const amount of [100, 450, 100, 40]) {
+    const decision = atOnce.reserveNow(buckets, amount);
+    assert.ok(decision !== undefined && !(decision instanceof Promise));
+    assert.deepEqual(decision, await awaited.reserve(same, amount));
+  }
+  assert.equal(atOnce.reserveNow(buckets, 100)?.type, 'refused');
+  assert.equal(atOnce.adjustNow(buckets, -300), true);
+  await awaited.adjust(same, -300);
+  assert.deepEqual(atOnce.reserveNow(buckets, 100), await awaited.reserve(same, 100));
+  assert.deepEqual(atOnce.reserveNow([], 100), { type: 'unlimited' });
+  assert.equal(atOnce.adjustNow([], 5), true);
+
+  // A store that does I/O (no reserveTokensNow / adjustTokensNow, as Redis): nothing at once.
+  const memory = createMemoryLimitStore({ now });
+  const withIo: LimitStore = {
+    name: 'redis',
+    reserveTokens: (specs, amount) => memory.reserveTokens(specs, amount),
+    adjustTokens: (specs, delta) => memory.adjustTokens(specs, delta),
+    holdSpend: (counter, amount) => memory.holdSpend(counter, amount),
+    settleSpend: (counter, options) => memory.settleSpend(counter, options),
+    close: () => memory.close(),
+  };
+  const remote = createTokenLimiter({ store: withIo, keyPrefix: 'sy', config });
+  const remoteBuckets = remote.bucketsFor(target);
+  assert.equal(remote.reserveNow(remoteBuckets, 100), undefined);
+  assert.equal(remote.adjustNow(remoteBuckets, 5), false);
+  assert.equal((await remote.reserve(remoteBuckets, 100)).type, 'allowed');
+
+  // A store answering at once that fails: the failure policy, as reserve applies it.
+  const events: LimitEvent[] = [];
+  const unsubscribe = subscribeLimitEvents((event) => events.push(event));
+  try {
+    const failing = createTokenLimiter({
+      store: {
+        ...createMemoryLimitStore({ now }),
+        reserveTokensNow: () => {
+          throw new LimitStoreUnavailableError('store gone');
+        },
+        adjustTokensNow: () => {
+          throw new LimitStoreUnavailableError('store gone');
+        },
+      },
+      keyPrefix: 'sy',
+      config,
+    });
+    const failingBuckets = failing.bucketsFor(target);
+    const failed = failing.reserveNow(failingBuckets, 100);
+    assert.equal(failed?.type, 'store-failed');
+    assert.equal(failing.adjustNow(failingBuckets, 5), true);
+    assert.deepEqual(
+      events.map((event) => (event.type === 'store-error' ? event.operation : event.type)),
+      ['reserveTokens', 'adjustTokens'],
+    );
+  } finally {
+    unsubscribe();
+  }
+});

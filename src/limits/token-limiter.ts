@@ -31,8 +31,15 @@ export interface TokenLimiter {
   /** Empty when no limit applies to the target. */
   bucketsFor(target: TokenLimitTarget): TokenBucketSpec[];
   reserve(buckets: TokenBucketSpec[], amount: number): Promise<TokenDecision>;
+  /**
+   * reserve's decision at once when the store answers without I/O (memory: LimitStore's
+   * reserveTokensNow); undefined when it does I/O (Redis), and then reserve is the way.
+   */
+  reserveNow(buckets: TokenBucketSpec[], amount: number): TokenDecision | undefined;
   /** Never throws: a failed correction is published as an event and dropped. */
   adjust(buckets: TokenBucketSpec[], delta: number): Promise<void>;
+  /** adjust done at once (true) when the store needs no I/O; false: call adjust. Never throws. */
+  adjustNow(buckets: TokenBucketSpec[], delta: number): boolean;
 }
 
 /** The bucket a client should be told about: the one with the fewest tokens left. */
@@ -51,6 +58,10 @@ export function encodeSubject(subject: string): string {
 
 const unlimited: TokenDecision = { type: 'unlimited' };
 const settled = Promise.resolve();
+
+function decided(buckets: TokenBucketSpec[], result: TokenReservation): TokenDecision {
+  return { type: result.allowed ? 'allowed' : 'refused', buckets, states: result.buckets };
+}
 
 export function createTokenLimiter(options: {
   store: LimitStore;
@@ -147,14 +158,26 @@ export function createTokenLimiter(options: {
       } catch (thrown) {
         return settled.then(() => reserveFailed(thrown));
       }
-      return reservation.then(
-        (result): TokenDecision => ({
-          type: result.allowed ? 'allowed' : 'refused',
-          buckets,
-          states: result.buckets,
-        }),
-        reserveFailed,
-      );
+      return reservation.then((result) => decided(buckets, result), reserveFailed);
+    },
+    reserveNow(buckets, amount) {
+      if (buckets.length === 0) return unlimited;
+      if (!store.reserveTokensNow) return undefined;
+      try {
+        return decided(buckets, store.reserveTokensNow(buckets, amount));
+      } catch (thrown) {
+        return reserveFailed(thrown);
+      }
+    },
+    adjustNow(buckets, delta) {
+      if (buckets.length === 0 || delta === 0) return true;
+      if (!store.adjustTokensNow) return false;
+      try {
+        store.adjustTokensNow(buckets, delta);
+      } catch (thrown) {
+        adjustFailed(thrown);
+      }
+      return true;
     },
     adjust(buckets, delta) {
       if (buckets.length === 0 || delta === 0) return settled;

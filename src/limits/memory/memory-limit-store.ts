@@ -7,6 +7,7 @@ import {
   type SpendCounterSpec,
   type TokenBucketSpec,
   type TokenBucketState,
+  type TokenReservation,
 } from '../limit-store.js';
 
 interface Bucket {
@@ -103,36 +104,46 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions = {}): L
     return entry;
   }
 
-  return {
-    name: 'memory',
-    reserveTokens(specs, amount) {
-      const time = now();
-      const levels: number[] = [];
-      let allowed = true;
-      for (const spec of specs) {
-        const tokens = level(spec, time);
-        levels.push(tokens);
-        if (tokens < amount) allowed = false;
-      }
-      const states: TokenBucketState[] = [];
-      for (let index = 0; index < specs.length; index += 1) {
-        const spec = specs[index] as TokenBucketSpec;
-        let tokens = levels[index] as number;
-        if (allowed) {
-          tokens -= amount;
-          store(spec, tokens, time);
-        }
-        states.push(state(spec, tokens, amount, allowed));
-      }
-      return Promise.resolve({ allowed, buckets: states });
-    },
-    adjustTokens(specs, delta) {
-      const time = now();
-      for (const spec of specs) {
-        let tokens = level(spec, time) - delta;
-        if (delta < 0) tokens = Math.min(spec.capacity, tokens);
+  function reserveTokensNow(specs: readonly TokenBucketSpec[], amount: number): TokenReservation {
+    const time = now();
+    const levels: number[] = [];
+    let allowed = true;
+    for (const spec of specs) {
+      const tokens = level(spec, time);
+      levels.push(tokens);
+      if (tokens < amount) allowed = false;
+    }
+    const states: TokenBucketState[] = [];
+    for (let index = 0; index < specs.length; index += 1) {
+      const spec = specs[index] as TokenBucketSpec;
+      let tokens = levels[index] as number;
+      if (allowed) {
+        tokens -= amount;
         store(spec, tokens, time);
       }
+      states.push(state(spec, tokens, amount, allowed));
+    }
+    return { allowed, buckets: states };
+  }
+
+  function adjustTokensNow(specs: readonly TokenBucketSpec[], delta: number): void {
+    const time = now();
+    for (const spec of specs) {
+      let tokens = level(spec, time) - delta;
+      if (delta < 0) tokens = Math.min(spec.capacity, tokens);
+      store(spec, tokens, time);
+    }
+  }
+
+  return {
+    name: 'memory',
+    reserveTokensNow,
+    adjustTokensNow,
+    reserveTokens(specs, amount) {
+      return Promise.resolve(reserveTokensNow(specs, amount));
+    },
+    adjustTokens(specs, delta) {
+      adjustTokensNow(specs, delta);
       return Promise.resolve();
     },
     holdSpend(spec, amount) {

@@ -202,7 +202,9 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
       tokenEstimateIfShort(context, deps.defaultMaxOutputTokens) ??
       (await prepareTokenEstimate(context, deps.defaultMaxOutputTokens));
     const reserved = estimate.inputTokens + estimate.outputTokens;
-    const decision = await deps.limiter.reserve(buckets, reserved);
+    // An in-process store answers at once: no promise, no turn of the microtask queue.
+    const decision =
+      deps.limiter.reserveNow(buckets, reserved) ?? (await deps.limiter.reserve(buckets, reserved));
     if (decision.type === 'store-failed') {
       if (decision.policy === 'closed') {
         throw new GatewayError(
@@ -227,7 +229,8 @@ export function createRateLimitStage(deps: RateLimitDeps): Stage {
     try {
       await next();
     } finally {
-      await deps.limiter.adjust(buckets, actualTokensOf(context, reserved) - reserved);
+      const delta = actualTokensOf(context, reserved) - reserved;
+      if (!deps.limiter.adjustNow(buckets, delta)) await deps.limiter.adjust(buckets, delta);
     }
   }
 
