@@ -5,7 +5,6 @@
 // counted through Node's diagnostics channel: no change to the target's own code.
 
 import { subscribe } from 'node:diagnostics_channel';
-import { renameSync, writeFileSync } from 'node:fs';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import {
   allocatedBytes,
@@ -13,6 +12,7 @@ import {
   type AllocationWindow,
   type ProfiledGc,
 } from './allocation.js';
+import { writeTargetReport } from '../target-report.js';
 
 let requests = 0;
 subscribe('http.server.request.start', () => {
@@ -42,7 +42,5 @@ process.on('SIGUSR2', () => {
     gcMs: gcs.reduce((sum, gc) => sum + gc.cost, 0) / 1000,
   };
   open = undefined;
-  const path = allocationFile(process.pid);
-  writeFileSync(`${path}.tmp`, JSON.stringify(window));
-  renameSync(`${path}.tmp`, path);
+  writeTargetReport(allocationFile(process.pid), window);
 });

@@ -4,11 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { requestTargetReport, signalTarget } from '../target-report.js';
 import { allocatedBytes, allocationFile, type AllocationWindow } from './allocation.js';
 
 const gc = (before: number, after: number) => ({
@@ -71,20 +71,13 @@ describe('allocation preload', () => {
 
   async function window(requests: number): Promise<AllocationWindow> {
     const path = allocationFile(server.pid!);
-    rmSync(path, { force: true });
-    server.kill('SIGUSR2');
+    signalTarget(server.pid!, path);
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (let index = 0; index < requests; index += 1) {
       const answer = await request(url);
       assert.equal(await answer.body.text(), '65536');
     }
-    server.kill('SIGUSR2');
-    for (let tries = 0; tries < 200 && !existsSync(path); tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    const measured = JSON.parse(readFileSync(path, 'utf8')) as AllocationWindow;
-    rmSync(path, { force: true });
-    return measured;
+    return requestTargetReport<AllocationWindow>(server.pid!, path);
   }
 
   it('counts the requests of its window and what they allocated, across scavenges', async () => {

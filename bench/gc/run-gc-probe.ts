@@ -27,6 +27,7 @@ import { cpuUsage, readCpuSnapshot } from '../load/process-cpu.js';
 import { numberOption, parseBenchArgs, refuseBenchArgs } from '../parse-bench-args.js';
 import { allScenarios } from '../scenarios/all-scenarios.js';
 import { fromSource } from '../runtime.js';
+import { requestTargetReport, signalTarget } from '../target-report.js';
 import { findFreePort, startChild, type BenchChild } from '../start-child.js';
 import { allocationFile, type AllocationWindow } from './allocation.js';
 import { summarizeScavenges, type ScavengeSummary } from './young-gc-trace.js';
@@ -86,26 +87,6 @@ interface RoundResult extends ScavengeSummary {
   allocation: AllocationWindow;
 }
 
-/** Opens (first call) or closes (second) the target's allocation window; the second answers it. */
-async function allocationWindow(
-  pid: number,
-  close: boolean,
-): Promise<AllocationWindow | undefined> {
-  const path = allocationFile(pid);
-  if (!close) rmSync(path, { force: true });
-  process.kill(pid, 'SIGUSR2');
-  if (!close) return undefined;
-  for (let tries = 0; tries < 200; tries += 1) {
-    if (existsSync(path)) {
-      const window = JSON.parse(readFileSync(path, 'utf8')) as AllocationWindow;
-      rmSync(path, { force: true });
-      return window;
-    }
-    await sleep(25);
-  }
-  throw new Error(`target ${pid} wrote no allocation window to ${path}`);
-}
-
 async function runRound(emulatorUrl: string, round: number): Promise<RoundResult> {
   // V8 prints its GC trace on stdout (with the gateway's request log, or the proxy's URL line).
   const tracePath = join(directory, `trace-${round}.txt`);
@@ -155,9 +136,13 @@ async function runRound(emulatorUrl: string, round: number): Promise<RoundResult
     await sleep(200);
     const linesBefore = readFileSync(tracePath, 'utf8').split('\n').length;
     const cpuBefore = readCpuSnapshot(child.pid);
-    await allocationWindow(child.pid, false);
+    // The target's allocation window (allocation-preload.ts): opened, then closed and read.
+    signalTarget(child.pid, allocationFile(child.pid));
     const result = await load(Number(values.seconds));
-    const allocation = (await allocationWindow(child.pid, true))!;
+    const allocation = await requestTargetReport<AllocationWindow>(
+      child.pid,
+      allocationFile(child.pid),
+    );
     const cpuAfter = readCpuSnapshot(child.pid);
     await sleep(200);
     const lines = readFileSync(tracePath, 'utf8').split('\n').slice(linesBefore);

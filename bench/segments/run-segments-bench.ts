@@ -10,7 +10,7 @@
 //
 // Loopback only; bounded by --rounds × --seconds per target. Results: bench/results/segments.json.
 
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { targetsInRound } from '../report/compare-targets.js';
@@ -20,6 +20,7 @@ import { numberOption, parseBenchArgs, refuseBenchArgs } from '../parse-bench-ar
 import { checkTarget, waitForTraceStore } from '../run-scenarios.js';
 import { fromSource, repoRoot } from '../runtime.js';
 import { allScenarios } from '../scenarios/all-scenarios.js';
+import { requestTargetReport } from '../target-report.js';
 import { createTargetSet } from '../targets.js';
 import {
   joinMarks,
@@ -73,19 +74,8 @@ const preload = join(
 if (!existsSync(preload)) refuseBenchArgs(`${preload} is missing: run npm run build`, usage);
 
 /** Asks the target for its marks (SIGUSR2) and reads the file it writes. */
-async function collectMarks(pid: number): Promise<TargetMarks[]> {
-  const path = segmentsFile(pid);
-  rmSync(path, { force: true });
-  process.kill(pid, 'SIGUSR2');
-  for (let tries = 0; tries < 200; tries += 1) {
-    if (existsSync(path)) {
-      const marks = JSON.parse(readFileSync(path, 'utf8')) as TargetMarks[];
-      rmSync(path, { force: true });
-      return marks;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`target ${pid} wrote no marks to ${path}`);
+function collectMarks(pid: number): Promise<TargetMarks[]> {
+  return requestTargetReport<TargetMarks[]>(pid, segmentsFile(pid));
 }
 
 const targetSet = createTargetSet({

@@ -9,10 +9,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
-import { renameSync, writeFileSync } from 'node:fs';
 // The load generator's own clock, so that both sides' marks are on one time line.
 import { monotonicMs } from '../load/send-clock.js';
 import { maxTaggedRequests, segmentTagHeader, segmentsFile, type TargetMarks } from './segments.js';
+import { writeTargetReport } from '../target-report.js';
 
 const capacity = maxTaggedRequests;
 const marks = {
@@ -80,6 +80,5 @@ process.on('SIGUSR2', () => {
   highest = -1;
   const path = segmentsFile(process.pid);
   // NaN (a mark that never came) is written as null.
-  writeFileSync(`${path}.tmp`, JSON.stringify(noted));
-  renameSync(`${path}.tmp`, path);
+  writeTargetReport(path, noted);
 });
