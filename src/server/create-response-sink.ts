@@ -5,6 +5,7 @@
 
 import type { ServerResponse } from 'node:http';
 import { EncodedJson } from '../core/index.js';
+import { numberText } from '../lib/number-text.js';
 import type { ResponseSink } from '../pipeline/request-context.js';
 
 const streamHeaders = {
@@ -48,7 +49,7 @@ export class HttpResponseSink implements ResponseSink {
     const headers = this.#headers;
     for (const name in extraHeaders) headers[name] = extraHeaders[name] as string;
     headers['content-type'] = 'application/json';
-    headers['content-length'] = String(payload.length);
+    headers['content-length'] = numberText(payload.length);
     this.#response.writeHead(status, headers);
     this.#response.end(payload);
   }

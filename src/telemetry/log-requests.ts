@@ -3,6 +3,7 @@
 
 import { pino, type Logger } from 'pino';
 import type { TraceRecord } from './build-trace-record.js';
+import { numberText } from '../lib/number-text.js';
 import type { RequestFinishedEvent } from './events.js';
 
 // The line's fields, in the order they are written (the same order as the pino call's object).
@@ -93,7 +94,7 @@ function jsonString(value: string): string {
 /** A field value the way pino writes it: strings escaped, non-finite numbers as null. */
 function jsonValue(value: string | number | boolean | null): string {
   if (typeof value === 'string') return jsonString(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'number') return Number.isFinite(value) ? numberText(value) : 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   return value === null ? 'null' : (JSON.stringify(value) ?? 'null');
 }

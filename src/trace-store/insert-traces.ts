@@ -14,6 +14,7 @@
 
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { TraceRecord } from '../telemetry/build-trace-record.js';
+import { numberText } from '../lib/number-text.js';
 import type { CopyPart, Database } from './database.js';
 
 type Column = readonly [
@@ -168,7 +169,7 @@ function copyField(value: unknown): string {
   }
   if (typeof value === 'boolean') return value ? 't' : 'f';
   // Every other column value is a number (NaN and ±Infinity are valid float text too).
-  return `${value as number}`;
+  return numberText(value as number);
 }
 
 /** The batch as COPY text rows: one line per record, its columns in `columns` order. */
@@ -273,7 +274,8 @@ const arraySpecialAll = /[\\"]/g;
 function arrayElement(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   // Numbers (NaN and ±Infinity included) and booleans need no quotes.
-  if (typeof value !== 'string') return `${value as number | boolean}`;
+  if (typeof value === 'number') return numberText(value);
+  if (typeof value !== 'string') return `${value as boolean}`;
   return `"${value.includes('\\') || value.includes('"') ? value.replace(arraySpecialAll, '\\$&') : value}"`;
 }
 

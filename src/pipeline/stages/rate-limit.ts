@@ -10,6 +10,7 @@ import {
   type TokenEstimate,
 } from '../../limits/estimate-tokens.js';
 import { formatGoDuration } from '../../limits/format-go-duration.js';
+import { numberText } from '../../lib/number-text.js';
 import { publishLimitEvent } from '../../limits/limit-events.js';
 import type { TokenBucketSpec, TokenBucketState } from '../../limits/limit-store.js';
 import { tightestBucket, type TokenLimiter } from '../../limits/token-limiter.js';
@@ -123,8 +124,8 @@ function writeLimitHeaders(
   surface: string,
   sink: Pick<ResponseSink, 'setHeader'>,
 ): void {
-  const limit = String(state.limit);
-  const remaining = String(Math.max(0, state.remaining));
+  const limit = numberText(state.limit);
+  const remaining = numberText(Math.max(0, state.remaining));
   sink.setHeader('x-ratelimit-limit-tokens', limit);
   sink.setHeader('x-ratelimit-remaining-tokens', remaining);
   sink.setHeader('x-ratelimit-reset-tokens', formatGoDuration(state.resetMs));
