@@ -89,15 +89,18 @@ describe('readUpstreamStream', () => {
     }
     assert.deepEqual(texts(oneByOne), ['a', 'b', 'c', 'finish']);
 
-    // Chunks already queued together make one batch (one write to the client); a chunk that
-    // arrives while the reader waits makes its own, handed over without waiting for more.
-    const upstream = testBody(['a\nb\n', 'c\n'], false);
+    // The stream's first chunk goes out at once, without the chunks queued behind it (the
+    // client's first byte waits for no more than the first read); after it, chunks already queued
+    // together make one batch (one write to the client), and a chunk that arrives while the reader
+    // waits makes its own, handed over without waiting for more.
+    const upstream = testBody(['a\nb\n', 'c\n', 'd\n'], false);
     const iterator = readUpstreamStream(streamOptions(upstream.body)).batches();
     const first = await iterator.next();
-    assert.deepEqual(texts(first.value ?? []), ['a', 'b', 'c']);
-    const second = iterator.next();
-    upstream.arrive('d\n');
-    assert.deepEqual(texts((await second).value ?? []), ['d']);
+    assert.deepEqual(texts(first.value ?? []), ['a', 'b']);
+    assert.deepEqual(texts((await iterator.next()).value ?? []), ['c', 'd']);
+    const third = iterator.next();
+    upstream.arrive('e\n');
+    assert.deepEqual(texts((await third).value ?? []), ['e']);
     const last = iterator.next();
     upstream.end();
     assert.deepEqual(texts((await last).value ?? []), ['finish']);

@@ -97,6 +97,7 @@ async function* readBatches<Frame>(
     }
   };
   let lastEventCame = false;
+  let firstOut = false;
   try {
     try {
       for (;;) {
@@ -107,6 +108,7 @@ async function* readBatches<Frame>(
         const chunk = body.read();
         if (chunk === undefined) {
           if (parts.length > 0) {
+            firstOut = true;
             yield parts;
             parts = [];
           }
@@ -141,6 +143,13 @@ async function* readBatches<Frame>(
         if (converter.ended === true) {
           lastEventCame = true;
           break;
+        }
+        // The stream's first parts go out at once, not after the chunks queued behind them: the
+        // client's first byte (its time to first token) does not wait for the rest of the read.
+        if (!firstOut && parts.length > 0) {
+          firstOut = true;
+          yield parts;
+          parts = [];
         }
       }
     } catch (error) {
