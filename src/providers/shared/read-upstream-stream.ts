@@ -48,8 +48,9 @@ export interface ReadUpstreamStreamOptions<Frame> {
 /**
  * The parts of an upstream stream, one at a time (an async generator, as every consumer expects),
  * and also grouped by arrival (`batches`, see BatchedParts): each batch is what had arrived when
- * the reader got to it (one upstream chunk, or every chunk queued meanwhile), and the gateway
- * writes it in one write, with no generator step per part. Read one or the other, once.
+ * the reader got to it (one upstream chunk, or every chunk queued meanwhile; the stream's first
+ * chunk always alone, so the first byte waits for no later chunk), and the gateway writes it in
+ * one write, with no generator step per part. Read one or the other, once.
  */
 export function readUpstreamStream<Frame>(
   options: ReadUpstreamStreamOptions<Frame>,
