@@ -3,7 +3,6 @@
 
 import { pino, type Logger } from 'pino';
 import type { TraceRecord } from './build-trace-record.js';
-import { numberText } from '../lib/number-text.js';
 import type { RequestFinishedEvent } from './events.js';
 
 // The line's fields, in the order they are written (the same order as the pino call's object).
@@ -94,7 +93,9 @@ function jsonString(value: string): string {
 /** A field value the way pino writes it: strings escaped, non-finite numbers as null. */
 function jsonValue(value: string | number | boolean | null): string {
   if (typeof value === 'string') return jsonString(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? numberText(value) : 'null';
+  // JSON's text for a number (null when not finite, as pino writes it) also keeps it out of V8's
+  // number-string cache (lib/number-text.ts).
+  if (typeof value === 'number') return JSON.stringify(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   return value === null ? 'null' : (JSON.stringify(value) ?? 'null');
 }
