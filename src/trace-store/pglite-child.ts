@@ -5,13 +5,21 @@
 // gateway's process five times the bare proxy's size, which on a host whose kernel samples memory
 // access (Linux DAMON) lengthened the gateway's own stalls (BENCHMARKS.md, "Host stalls"). The
 // process owns the one PGlite instance and answers the messages of openPgliteInChildProcess
-// (pglite-client.ts) one at a time, in order, over the IPC channel.
+// (pglite-client.ts) one at a time, in order, over the IPC channel; a COPY's rows come on a pipe of
+// their own (copyDataFd).
 
 import { readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { setPriority } from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
-import type { PgliteChildData, PgliteReply, PgliteRequest } from './pglite-client.js';
+import { createCopyDataReader } from './copy-data-reader.js';
+import {
+  copyDataFd,
+  type PgliteChildData,
+  type PgliteReply,
+  type PgliteRequest,
+} from './pglite-client.js';
 
 if (!process.send) throw new Error('pglite-child runs as a child process (see pglite-client.ts)');
 /**
@@ -74,6 +82,11 @@ async function main(): Promise<void> {
     process.env.SWITCHYARD_PGLITE_CHILD ?? '{}',
   ) as PgliteChildData;
   if (niceness !== undefined) lowerPriority(niceness);
+  // Read as it comes (a write the gateway makes waits for nothing here); never what keeps this
+  // process alive: the IPC channel is.
+  const copyPipe = new Socket({ fd: copyDataFd, readable: true, writable: false });
+  copyPipe.unref();
+  const copyData = createCopyDataReader(copyPipe);
   let lite: PGlite;
   try {
     if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true });
@@ -104,9 +117,8 @@ async function main(): Promise<void> {
           const result = await lite.query(request.sql, request.params);
           send({ id: request.id, rows: result.rows });
         } else if (request.op === 'copy') {
-          await lite.query(request.sql, [], {
-            blob: new Blob(request.parts as ConstructorParameters<typeof Blob>[0]),
-          });
+          const parts = await copyData.take(request.bytes);
+          await lite.query(request.sql, [], { blob: new Blob(parts) });
           send({ id: request.id, rows: [] });
         } else if (request.op === 'exec') {
           await lite.exec(request.sql);

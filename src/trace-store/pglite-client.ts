@@ -3,7 +3,7 @@
 // compiled code and heaps) is not the gateway's (BENCHMARKS.md, ninth session: on a host whose
 // kernel samples memory access, a bigger gateway process stalled longer). Parameters and rows cross
 // the IPC channel with the "advanced" serialisation (structured clone: Dates, arrays, objects and
-// bigints survive). The child and its channel are referenced only while a statement is in flight,
+// bigints survive); a COPY's bytes do not (below). The child and its channel are referenced only while a statement is in flight,
 // so an idle open database does not keep the gateway alive. If the child dies, every pending and
 // later statement rejects; if the gateway dies, the child closes the database and ends.
 //
@@ -13,6 +13,7 @@
 // instead). Only the first start pays the extra open (~2 s, off the request path).
 
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +22,8 @@ import type { CopyPart, Database, QueryResult } from './database.js';
 export type PgliteRequest =
   | { id: number; op: 'query'; sql: string; params: unknown[] }
   | { id: number; op: 'exec'; sql: string }
-  // Parts as bytes cross the IPC channel as bytes (advanced serialization).
-  | { id: number; op: 'copy'; sql: string; parts: readonly CopyPart[] }
+  // The COPY's rows: `bytes` bytes of the data pipe (copyDataFd), after the previous copy's.
+  | { id: number; op: 'copy'; sql: string; bytes: number }
   | { id: number; op: 'close' };
 
 export interface PgliteReply {
@@ -30,6 +31,19 @@ export interface PgliteReply {
   rows?: unknown[];
   error?: { message: string; name?: string; [field: string]: unknown };
 }
+
+/**
+ * The child's file descriptor of the pipe that carries COPY rows, beside the IPC channel (fd 3).
+ *
+ * A COPY's parts crossed the IPC channel inside its message until the twenty-third session. Node
+ * serialises an "advanced" message with a v8.Serializer subclass, and what it serialised (the
+ * message, and every Buffer in it) stayed reachable from that serialiser until a mark-compact:
+ * scavenges kept it alive and promoted it, so each trace batch's bytes (~370 per request) piled up
+ * outside the heap as external memory that only a mark-compact freed, and at 1,000 req/s that drove
+ * the gateway's mark-compacts (10-20 ms pauses: the p99 of the requests behind them). Written to a
+ * pipe, a part is freed by the first scavenge after the write (BENCHMARKS.md, twenty-third session).
+ */
+export const copyDataFd = 4;
 
 /** Under tsx (tests, `npm run dev`) this module is the .ts source; built, dist/…/pglite-client.js. */
 const fromSource = import.meta.url.endsWith('.ts');
@@ -43,8 +57,9 @@ function startChild(data: PgliteChildData): ChildProcess {
     execArgv: fromSource ? ['--import', 'tsx'] : [],
     serialization: 'advanced',
     env: { ...process.env, SWITCHYARD_PGLITE_CHILD: JSON.stringify(data) },
-    // stdout/stderr are the gateway's (PGlite prints nothing there in normal operation).
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // stdout/stderr are the gateway's (PGlite prints nothing there in normal operation); then
+    // the IPC channel and the COPY data pipe (copyDataFd).
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
   });
 }
 
@@ -98,6 +113,12 @@ export async function openPgliteInChildProcess(
 
 function openInChild(data: PgliteChildData, onServing?: (pid: number) => void): Promise<Database> {
   const child = startChild(data);
+  const copyData = child.stdio[copyDataFd] as Writable & { unref?: () => void };
+  // Nothing comes back on it; a write to a child that died fails here (EPIPE), and the child's
+  // 'exit' below rejects the statement. Its handle never keeps the gateway alive (a write in
+  // progress does, as any write does).
+  copyData.on('error', () => undefined);
+  copyData.unref?.();
   const pending = new Map<
     number,
     { resolve: (rows: unknown[]) => void; reject: (error: Error) => void }
@@ -148,11 +169,13 @@ function openInChild(data: PgliteChildData, onServing?: (pid: number) => void): 
     else child.once('exit', () => resolve());
   });
 
-  function send(request: PgliteRequest): Promise<unknown[]> {
+  /** Sends a request; a copy's parts first go down the data pipe, where the child reads them. */
+  function send(request: PgliteRequest, copyParts?: readonly CopyPart[]): Promise<unknown[]> {
     if (failure) return Promise.reject(failure);
     return new Promise((resolve, reject) => {
       pending.set(request.id, { resolve, reject });
       reference(true);
+      for (const part of copyParts ?? []) copyData.write(part);
       child.send(request, (error) => {
         if (error && pending.delete(request.id)) reject(error);
       });
@@ -174,7 +197,11 @@ function openInChild(data: PgliteChildData, onServing?: (pid: number) => void): 
       await send({ id: nextId++, op: 'exec', sql });
     },
     async copyFrom(sql, parts) {
-      await send({ id: nextId++, op: 'copy', sql, parts });
+      let bytes = 0;
+      for (const part of parts) {
+        bytes += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength;
+      }
+      await send({ id: nextId++, op: 'copy', sql, bytes }, parts);
     },
     withConnection: (work) => work(database),
     onLost(listener) {
