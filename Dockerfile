@@ -36,6 +36,6 @@ STOPSIGNAL SIGTERM
 # node:*-slim has no curl; Node 20's fetch does the probe. The port is server.port's default.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:4000/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--max-semi-space-size=64", "--min-semi-space-size=16", "--no-allocation-site-pretenuring", "--heap-growing-percent=100", "/app/dist/src/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "--min-semi-space-size=16", "--no-allocation-site-pretenuring", "--heap-growing-percent=100", "--no-memory-reducer", "/app/dist/src/main.js"]
 # A container must listen on all interfaces (server.host defaults to 127.0.0.1).
 CMD ["serve", "--host", "0.0.0.0"]

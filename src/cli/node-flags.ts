@@ -41,12 +41,26 @@
 // 5 in the whole run instead of 19, p99 6.6 ms. Cost: up to ~45 MB more old generation before a
 // mark-compact. Node refuses it in NODE_OPTIONS; V8 reads it at every GC, so `serve` sets it at
 // run time when the command line lacks it. Measurements: BENCHMARKS.md (twelfth session).
+//
+// --no-memory-reducer: V8's memory reducer starts a mark-compact when allocation slows down (the
+// process looks idle) and, whatever the load, when none has run for 100 s (its watchdog,
+// kWatchdogDelayMs in V8's memory-reducer.cc). Under steady load the gateway's old generation
+// grows little (~31 B a request at 1,000 req/s; a trace batch's bytes no longer wait for a
+// mark-compact since the twenty-third session), so the reducer's were most of its mark-compacts
+// under load: 10-40 ms pauses, the p99 of the requests behind them, every 100 s at most. Without
+// it: none in 148 s at 1,000 req/s after the start-up's, against 2 with it (one from the
+// watchdog). Cost: memory the reducer hands back once the load stops: RSS after 30 s at 1,000
+// req/s and 4 min idle, 244 MB against 138 (a fresh gateway) and 168 against 156 (after a second
+// load). V8 creates the reducer when it sets up the heap, so it cannot be turned off at run
+// time, and Node refuses the flag in NODE_OPTIONS. Measurements: BENCHMARKS.md (twenty-third
+// session).
 
 export const gatewayNodeFlags: readonly string[] = [
   '--max-semi-space-size=64',
   '--min-semi-space-size=16',
   '--no-allocation-site-pretenuring',
   '--heap-growing-percent=100',
+  '--no-memory-reducer',
 ];
 
 /**
