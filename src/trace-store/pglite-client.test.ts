@@ -134,8 +134,8 @@ describe('openPgliteInChildProcess', () => {
     // batch's bytes piled up outside the heap (BENCHMARKS.md, twenty-third session). Written to the
     // data pipe, scavenges after the COPY free what a mark-compact would. A process of its own with
     // a fixed 64 MB young generation, so that no scavenge runs (and ages the parts) during the
-    // copies; batches of ~360 KB, as the gateway's are at 1,000 req/s (IPC messages small enough
-    // to be written at once were not held).
+    // copies; batches of ~360 KB, as the gateway's are at 1,000 req/s (IPC messages of ~150 KB
+    // were freed by scavenges even before).
     const script = `import(${JSON.stringify(new URL('./pglite-client.ts', import.meta.url).href)}).then(async (m) => {
       const database = await m.openPgliteInChildProcess('memory://');
       await database.exec('CREATE TABLE copied (line text)');

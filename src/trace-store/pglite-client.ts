@@ -3,9 +3,10 @@
 // compiled code and heaps) is not the gateway's (BENCHMARKS.md, ninth session: on a host whose
 // kernel samples memory access, a bigger gateway process stalled longer). Parameters and rows cross
 // the IPC channel with the "advanced" serialisation (structured clone: Dates, arrays, objects and
-// bigints survive); a COPY's bytes do not (below). The child and its channel are referenced only while a statement is in flight,
-// so an idle open database does not keep the gateway alive. If the child dies, every pending and
-// later statement rejects; if the gateway dies, the child closes the database and ends.
+// bigints survive); a COPY's bytes take a pipe of their own (copyDataFd). The child and its
+// channel are referenced only while a statement is in flight, so an idle open database does not
+// keep the gateway alive. If the child dies, every pending and later statement rejects; if the
+// gateway dies, the child closes the database and ends.
 //
 // A directory without a database is created by a child of its own that then ends: PGlite's initdb
 // leaves ~400 MB of WASM memory behind in the process that ran it, for as long as it lives (a
@@ -35,13 +36,13 @@ export interface PgliteReply {
 /**
  * The child's file descriptor of the pipe that carries COPY rows, beside the IPC channel (fd 3).
  *
- * A COPY's parts crossed the IPC channel inside its message until the twenty-third session. Node
- * serialises an "advanced" message with a v8.Serializer subclass, and what it serialised (the
- * message, and every Buffer in it) stayed reachable from that serialiser until a mark-compact:
- * scavenges kept it alive and promoted it, so each trace batch's bytes (~370 per request) piled up
- * outside the heap as external memory that only a mark-compact freed, and at 1,000 req/s that drove
- * the gateway's mark-compacts (10-20 ms pauses: the p99 of the requests behind them). Written to a
- * pipe, a part is freed by the first scavenge after the write (BENCHMARKS.md, twenty-third session).
+ * A COPY's parts crossed the IPC channel inside its message until the twenty-third session. A
+ * Buffer serialised that way ("advanced" serialisation, as `v8.serialize` does) stayed reachable
+ * after the send until the next mark-compact, for messages the size of a trace batch at 1,000
+ * req/s (~370 KB; ~150 KB ones did not); what inside Node holds them was not found. Each batch's
+ * bytes (~370 a request) so piled up outside the heap, and at 1,000 req/s that drove the gateway's
+ * mark-compacts (10-20 ms pauses: the p99 of the requests behind them). Written to this pipe, the
+ * parts are freed by the scavenges after the write (BENCHMARKS.md, twenty-third session).
  */
 export const copyDataFd = 4;
 
